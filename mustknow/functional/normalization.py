@@ -1,0 +1,3 @@
+"""normalization."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""regularization."""
+
+__all__: list[str] = []

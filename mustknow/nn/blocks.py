@@ -1,0 +1,3 @@
+"""blocks modules."""
+
+__all__: list[str] = []

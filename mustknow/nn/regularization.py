@@ -1,0 +1,3 @@
+"""regularization modules."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""segmentation modules."""
+
+__all__: list[str] = []
