@@ -1,3 +1,735 @@
-"""activations."""
+r"""Activation functions, softmax and log-softmax, with hand-written gradients.
 
-__all__: list[str] = []
+Every op is a ``torch.autograd.Function``: ``forward`` is built from torch
+primitives (``exp``, ``expm1``, ``log1p``, ``erf``, ``clamp``, ``where``,
+``amax``, ``sum``) and never calls the PyTorch op it re-implements;
+``backward`` applies the derivative written in the docstring. Each backward is
+itself made of differentiable torch ops on the saved tensors, so second
+derivatives (``create_graph=True``, ``gradgradcheck``) work wherever the
+function is twice differentiable.
+
+Saved tensors are kept to a minimum: an op whose derivative is a function of
+its output saves the output (``sigmoid``, ``tanh``, ``relu``, ``softmax``,
+``log_softmax``), the others save the input; both are alive anyway while the
+graph exists, so saving them costs no memory.
+
+Kinks follow PyTorch's convention, so gradients match ``torch.nn.functional``
+bit for bit in the piecewise branches: the derivative of ``relu`` at exactly
+0 is 0, that of ``leaky_relu`` at 0 is ``negative_slope`` and that of ``elu``
+at 0 is ``alpha`` (the left-hand derivative in each case).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._checks import check_choice, check_floating, check_number
+
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "mish",
+    "softmax",
+    "log_softmax",
+]
+
+# SELU's fixed point constants (Klambauer et al., 2017, eq. 14), as in PyTorch.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+_SQRT1_2 = math.sqrt(0.5)  # 1/sqrt(2): Phi(x) = (1 + erf(x/sqrt 2)) / 2
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # normal density's constant
+_GELU_TANH_K = math.sqrt(2.0 / math.pi)  # Hendrycks & Gimpel (2016), sec. 2
+_GELU_TANH_C = 0.044715
+
+
+def _logistic(x: torch.Tensor) -> torch.Tensor:
+    """:math:`1/(1+e^{-x})` from primitives; overflow of :math:`e^{-x}` gives exactly 0, never NaN."""
+    return x.neg().exp_().add_(1).reciprocal_()
+
+
+# ---------------------------------------------------------------- sigmoid
+
+
+class _Sigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = _logistic(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return torch.addcmul(gy, gy, y, value=-1)  # g y - g y^2
+
+
+def sigmoid(input: torch.Tensor) -> torch.Tensor:
+    r"""Logistic sigmoid, elementwise.
+
+    .. math::
+        \sigma(x) = \frac{1}{1 + e^{-x}}, \qquad
+        \sigma'(x) = \sigma(x)\,(1 - \sigma(x)).
+
+    Numerics: :math:`1/(1+e^{-x})` has no cancellation; for :math:`x \ll 0`
+    :math:`e^{-x}` overflows to ``inf`` and the result is exactly 0 (never
+    NaN). Only the output is saved for backward.
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> sigmoid(torch.tensor([0.0, 1e4, -1e4]))
+        tensor([0.5000, 1.0000, 0.0000])
+
+    Reference: the logistic unit of classic neural networks; its saturation
+    is analysed by Glorot & Bengio (2010), "Understanding the difficulty of
+    training deep feedforward neural networks".
+    """
+    check_floating(input, "input")
+    return _Sigmoid.apply(input)
+
+
+# ---------------------------------------------------------------- tanh
+
+
+class _Tanh(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        e = x.abs().mul_(-2).expm1_()  # e^{-2|x|} - 1, in (-1, 0]
+        y = e.div_(e + 2).copysign_(x)  # |e/(e+2)| = tanh|x|, then x's sign
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return torch.addcmul(g, g * y, y, value=-1)  # g - g y^2
+
+
+def tanh(input: torch.Tensor) -> torch.Tensor:
+    r"""Hyperbolic tangent, elementwise.
+
+    .. math::
+        \tanh x = \operatorname{sign}(x)\,\frac{1 - e^{-2|x|}}{1 + e^{-2|x|}}, \qquad
+        \tanh' x = 1 - \tanh^2 x.
+
+    Numerics: computed as :math:`-\mathrm{expm1}(-2|x|) / (2 + \mathrm{expm1}(-2|x|))`
+    with the sign copied back: the exponent is never positive (no overflow)
+    and ``expm1`` keeps full relative accuracy near 0. Only the output is saved.
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> tanh(torch.tensor([0.0, 1e4, -1e4]))
+        tensor([ 0.,  1., -1.])
+
+    Reference: zero-centred alternative to the sigmoid, studied by
+    Glorot & Bengio (2010).
+    """
+    check_floating(input, "input")
+    return _Tanh.apply(input)
+
+
+# ---------------------------------------------------------------- relu
+
+
+class _ReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clamp_min(0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return torch.where(y <= 0, 0.0, g)
+
+
+def relu(input: torch.Tensor) -> torch.Tensor:
+    r"""Rectified linear unit, elementwise.
+
+    .. math::
+        \operatorname{relu}(x) = \max(x, 0), \qquad
+        \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    The kink: the gradient at exactly :math:`x = 0` is taken as 0, PyTorch's
+    convention. NaN propagates. Only the output is saved (its sign is the mask).
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> relu(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([0., 0., 3.])
+
+    Reference: Nair & Hinton (2010), "Rectified linear units improve restricted
+    Boltzmann machines"; Glorot, Bordes & Bengio (2011) for deep networks.
+    """
+    check_floating(input, "input")
+    return _ReLU.apply(input)
+
+
+# ---------------------------------------------------------------- leaky relu
+
+
+class _LeakyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        # max(x, a x) is leaky relu for a <= 1, min(x, a x) for a > 1.
+        ax = x * slope
+        y = torch.maximum(x, ax, out=ax) if slope <= 1 else torch.minimum(x, ax, out=ax)
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return torch.where(x > 0, g, g * ctx.slope), None
+
+
+def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
+    r"""Leaky rectified linear unit, elementwise.
+
+    .. math::
+        f(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}, \qquad
+        f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
+
+    with :math:`a` = ``negative_slope``. The kink: the gradient at exactly
+    :math:`x = 0` is :math:`a`, PyTorch's convention. The forward is
+    :math:`\max(x, a x)` (for :math:`a \le 1`; :math:`\min` otherwise): one
+    multiply and one comparison pass.
+
+    Args:
+        input: floating-point tensor of any shape.
+        negative_slope: slope :math:`a` for :math:`x \le 0`. Default 0.01.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor, or
+            ``negative_slope`` is not a real number.
+
+    Example:
+        >>> leaky_relu(torch.tensor([-2.0, 0.0, 3.0]), 0.1)
+        tensor([-0.2000,  0.0000,  3.0000])
+
+    Reference: Maas, Hannun & Ng (2013), "Rectifier nonlinearities improve
+    neural network acoustic models".
+    """
+    check_floating(input, "input")
+    check_number(negative_slope, "negative_slope")
+    return _LeakyReLU.apply(input, float(negative_slope))
+
+
+# ---------------------------------------------------------------- elu / selu
+
+
+class _ELU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, alpha, scale):
+        neg = torch.expm1(x)
+        if alpha != 1.0:
+            neg.mul_(alpha)
+        y = torch.where(x > 0, x, neg)
+        if scale != 1.0:
+            y.mul_(scale)
+        ctx.save_for_backward(x, y)
+        ctx.alpha, ctx.scale = alpha, scale
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        # For x <= 0: d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
+        pos = g * ctx.scale if ctx.scale != 1.0 else g
+        return torch.where(x > 0, pos, (y + ctx.alpha * ctx.scale).mul_(g)), None, None
+
+
+def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    r"""Exponential linear unit, elementwise.
+
+    .. math::
+        f(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}, \qquad
+        f'(x) = \begin{cases} 1 & x > 0 \\ \alpha e^{x} = f(x) + \alpha & x \le 0 \end{cases}
+
+    The kink (for :math:`\alpha \ne 1`): the gradient at exactly 0 is
+    :math:`\alpha`, PyTorch's convention. Numerics: ``expm1`` keeps relative
+    accuracy near 0; the backward uses :math:`f(x) + \alpha` from the saved
+    output (absolute error :math:`\approx \epsilon\alpha` as :math:`x \to -\infty`).
+
+    Args:
+        input: floating-point tensor of any shape.
+        alpha: the negative saturation value :math:`-\alpha`. Default 1.0.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor, or ``alpha`` is
+            not a real number.
+
+    Example:
+        >>> elu(torch.tensor([-1e4, 0.0, 2.0]))
+        tensor([-1.,  0.,  2.])
+
+    Reference: Clevert, Unterthiner & Hochreiter (2016), "Fast and accurate
+    deep network learning by exponential linear units (ELUs)".
+    """
+    check_floating(input, "input")
+    check_number(alpha, "alpha")
+    return _ELU.apply(input, float(alpha), 1.0)
+
+
+def selu(input: torch.Tensor) -> torch.Tensor:
+    r"""Scaled exponential linear unit, elementwise.
+
+    .. math::
+        f(x) = \lambda \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}, \qquad
+        f'(x) = \begin{cases} \lambda & x > 0 \\ f(x) + \lambda\alpha & x \le 0 \end{cases}
+
+    with :math:`\alpha \approx 1.6733` and :math:`\lambda \approx 1.0507`, the
+    constants that make zero mean and unit variance a fixed point of a
+    fully connected layer. The gradient at exactly 0 is :math:`\lambda\alpha`
+    (PyTorch's convention).
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> selu(torch.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.0507])
+
+    Reference: Klambauer, Unterthiner, Mayr & Hochreiter (2017),
+    "Self-normalizing neural networks".
+    """
+    check_floating(input, "input")
+    return _ELU.apply(input, SELU_ALPHA, SELU_SCALE)
+
+
+# ---------------------------------------------------------------- gelu
+
+
+class _GELU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        half_x = x * 0.5
+        erf = torch.mul(x, _SQRT1_2).erf_()
+        ctx.save_for_backward(x)
+        return half_x.addcmul_(half_x, erf)  # x/2 + x/2 * erf(x/sqrt2)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        u = x * _SQRT1_2
+        gauss = (u * u).neg_().exp_()  # e^{-x^2/2}
+        # 2 f'(x) = 1 + erf(u) + 2 x phi(x)
+        d = torch.addcmul(torch.erf(u), x, gauss, value=2 * _INV_SQRT_2PI)
+        return d.add_(1).mul_(g).mul_(0.5)
+
+
+class _GELUTanh(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        inner = (x * x).mul_(_GELU_TANH_C).add_(1).mul_(x).mul_(_GELU_TANH_K)
+        t = torch.tanh(inner)
+        ctx.save_for_backward(x)
+        return t.add_(1).mul_(x).mul_(0.5)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        x2 = x * x
+        t = torch.tanh(_GELU_TANH_K * x * (1 + _GELU_TANH_C * x2))
+        dinner = _GELU_TANH_K * (1 + 3 * _GELU_TANH_C * x2)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+
+
+def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    r"""Gaussian error linear unit, elementwise.
+
+    Exact (``approximate="none"``), with :math:`\Phi` the standard normal CDF
+    and :math:`\varphi` its density:
+
+    .. math::
+        f(x) = x\,\Phi(x) = \tfrac{x}{2}\bigl(1 + \operatorname{erf}(x/\sqrt2)\bigr), \qquad
+        f'(x) = \Phi(x) + x\,\varphi(x), \quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}.
+
+    Tanh approximation (``approximate="tanh"``), with :math:`k = \sqrt{2/\pi}`,
+    :math:`c = 0.044715`, :math:`u = k(x + c x^3)`:
+
+    .. math::
+        f(x) = \tfrac{x}{2}(1 + \tanh u), \qquad
+        f'(x) = \tfrac12(1 + \tanh u) + \tfrac{x}{2}(1 - \tanh^2 u)\,k(1 + 3 c x^2).
+
+    Numerics: both forms saturate cleanly (``erf`` and ``tanh`` reach
+    :math:`\pm1`, :math:`e^{-x^2/2}` underflows to 0), finite for
+    :math:`|x| \le 10^{4}` in float32. Only the input is saved.
+
+    Args:
+        input: floating-point tensor of any shape.
+        approximate: ``"none"`` (exact, default) or ``"tanh"``.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+        ValueError: ``approximate`` is not ``"none"`` or ``"tanh"``.
+
+    Example:
+        >>> gelu(torch.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8413])
+
+    Reference: Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)".
+    """
+    check_floating(input, "input")
+    check_choice(approximate, "approximate", ("none", "tanh"))
+    return (_GELU if approximate == "none" else _GELUTanh).apply(input)
+
+
+# ---------------------------------------------------------------- silu
+
+
+class _SiLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.div(x, x.neg().exp_().add_(1))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = _Sigmoid.apply(x)  # our own op: its backward keeps double backward finite
+        return (1 - s).mul_(x).add_(1).mul_(s).mul_(g)
+
+
+def silu(input: torch.Tensor) -> torch.Tensor:
+    r"""Sigmoid-weighted linear unit (swish with :math:`\beta = 1`), elementwise.
+
+    .. math::
+        f(x) = x\,\sigma(x) = \frac{x}{1 + e^{-x}}, \qquad
+        f'(x) = \sigma(x)\bigl(1 + x(1 - \sigma(x))\bigr).
+
+    Numerics: for :math:`x \ll 0`, :math:`e^{-x}` overflows to ``inf`` and
+    :math:`x/\infty = -0`, never NaN. Only the input is saved; the backward
+    recomputes :math:`\sigma(x)`.
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> silu(torch.tensor([0.0, 1e4, -1e4]))
+        tensor([0., 10000., -0.])
+
+    Reference: Elfwing, Uchibe & Doya (2018), "Sigmoid-weighted linear units
+    for neural network function approximation in reinforcement learning";
+    Ramachandran, Zoph & Le (2017), "Searching for activation functions" (swish).
+    """
+    check_floating(input, "input")
+    return _SiLU.apply(input)
+
+
+# ---------------------------------------------------------------- softplus
+
+
+def _safe_threshold(threshold: float, dtype: torch.dtype) -> float:
+    """Lower ``threshold`` to where ``exp`` overflows in ``dtype``.
+
+    Above :math:`z_{max} = \\log(\\text{max finite})`,
+    :math:`\\log(1 + e^{z}) = z + \\log(1 + e^{-z})` equals :math:`z` to far
+    below rounding, so returning the linear branch there changes no value.
+    """
+    return min(threshold, math.log(torch.finfo(dtype).max))
+
+
+class _Softplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        z = x * beta if beta != 1.0 else x
+        soft = torch.exp(z).log1p_()
+        if beta != 1.0:
+            soft.div_(beta)
+        y = torch.where(z > threshold, x, soft)
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta if ctx.beta != 1.0 else x
+        return torch.where(z > ctx.threshold, g, g * _Sigmoid.apply(z)), None, None
+
+
+def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> torch.Tensor:
+    r"""Softplus, a smooth relu, elementwise.
+
+    .. math::
+        f(x) = \begin{cases} \frac{1}{\beta}\log(1 + e^{\beta x}) & \beta x \le \tau \\
+                             x & \beta x > \tau \end{cases}, \qquad
+        f'(x) = \begin{cases} \sigma(\beta x) & \beta x \le \tau \\ 1 & \beta x > \tau \end{cases}
+
+    with :math:`\tau` = ``threshold`` (as in PyTorch). Numerics: :math:`\tau`
+    is lowered to :math:`\log(\text{max finite})` of the dtype (88.7 for
+    float32, 11.1 for float16) so :math:`e^{\beta x}` never overflows; above it
+    the linear branch equals the exact value to rounding. For
+    :math:`x \ll 0`, :math:`e^{\beta x}` underflows to 0 and so does
+    :math:`f` (no NaN). Only the input is saved.
+
+    Args:
+        input: floating-point tensor of any shape.
+        beta: sharpness :math:`\beta \ne 0`. Default 1.0.
+        threshold: :math:`\tau`, above which the function is linear. Default 20.0.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor, or ``beta`` /
+            ``threshold`` is not a real number.
+        ValueError: ``beta`` is 0.
+
+    Example:
+        >>> softplus(torch.tensor([0.0, 30.0]))
+        tensor([ 0.6931, 30.0000])
+
+    Reference: Dugas et al. (2001), "Incorporating second-order functional
+    knowledge for better option pricing"; used as a relu surrogate by
+    Glorot, Bordes & Bengio (2011).
+    """
+    check_floating(input, "input")
+    check_number(beta, "beta")
+    check_number(threshold, "threshold")
+    if beta == 0:
+        raise ValueError("beta must be non-zero (softplus divides by beta); got 0")
+    return _Softplus.apply(input, float(beta), _safe_threshold(float(threshold), input.dtype))
+
+
+# ---------------------------------------------------------------- mish
+
+# Above this, tanh(softplus(x)) = 1 to float64 rounding: clamping the exponent
+# here keeps e^x finite without changing any value.
+_MISH_CLAMP = 20.0
+
+
+def _tanh_softplus(x: torch.Tensor) -> torch.Tensor:
+    r""":math:`\tanh(\log(1+e^x)) = n/(n+2)` with :math:`n = e^x(e^x+2)`, no cancellation."""
+    u = torch.exp(x.clamp_max(_MISH_CLAMP))
+    n = u * (u + 2)
+    return n / (n + 2)
+
+
+class _Mish(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        u = x.clamp_max(_MISH_CLAMP).exp_()
+        n = (u + 2).mul_(u)
+        ctx.save_for_backward(x)
+        return n.div_(n + 2).mul_(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        t = _tanh_softplus(x)
+        s = _Sigmoid.apply(x)
+        return g * (t + x * (1 - t * t) * s)
+
+
+def mish(input: torch.Tensor) -> torch.Tensor:
+    r"""Mish, a self-regularised smooth activation, elementwise.
+
+    .. math::
+        f(x) = x \tanh(\operatorname{softplus}(x)), \qquad
+        f'(x) = \tanh(\operatorname{sp}(x)) + x\,\bigl(1 - \tanh^2(\operatorname{sp}(x))\bigr)\,\sigma(x),
+
+    using :math:`\operatorname{sp}'(x) = \sigma(x)`. Numerics:
+    :math:`\tanh(\operatorname{sp}(x)) = n / (n + 2)` with
+    :math:`n = e^{x}(e^{x} + 2)`, a ratio with no cancellation, the exponent
+    clamped at 20 (where the ratio is 1 to float64 rounding). Only the input
+    is saved.
+
+    Args:
+        input: floating-point tensor of any shape.
+
+    Shape:
+        input ``(*)``, output ``(*)``.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor.
+
+    Example:
+        >>> mish(torch.tensor([0.0, 1e4, -1e4]))
+        tensor([ 0., 10000., -0.])
+
+    Reference: Misra (2019), "Mish: a self regularized non-monotonic activation
+    function".
+    """
+    check_floating(input, "input")
+    return _Mish.apply(input)
+
+
+# ---------------------------------------------------------------- softmax
+
+
+def _check_dim(input: torch.Tensor, dim) -> int:
+    """Return ``dim`` as a non-negative index of ``input``'s dims."""
+    check_number(dim, "dim", integer=True)
+    ndim = max(input.dim(), 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"dim must be in [{-ndim}, {ndim - 1}] for input of shape {tuple(input.shape)}; got {dim}")
+    return dim % ndim
+
+
+class _Softmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.numel() == 0:
+            y = torch.empty_like(x)
+        else:
+            y = (x - x.amax(dim, keepdim=True)).exp_()  # (*, K, *) with K at dim
+            y.div_(y.sum(dim, keepdim=True))  # (*, K, *) -> (*, 1, *) -> broadcast
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        # y * (g - <g, y>): the sum is (*, K, *) -> (*, 1, *); sum saves nothing,
+        # so updating gy in place afterwards is safe for double backward.
+        return gy.addcmul_(y, gy.sum(ctx.dim, keepdim=True), value=-1), None
+
+
+def softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Softmax along ``dim``.
+
+    .. math::
+        y_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \quad m = \max_j x_j, \qquad
+        \frac{\partial L}{\partial x_i} = y_i\Bigl(g_i - \sum_j g_j y_j\Bigr),
+
+    from :math:`\partial y_j / \partial x_i = y_j(\delta_{ij} - y_i)`, with
+    :math:`g = \partial L / \partial y`. Numerics: subtracting the maximum
+    makes every exponent :math:`\le 0` (no overflow) and the denominator
+    :math:`\ge 1`, so logits of :math:`\pm 10^{4}` give finite values and
+    gradients. Only the output is saved. For two classes,
+    :math:`\operatorname{softmax}(x_1, x_2)_1 = \sigma(x_1 - x_2)`.
+
+    Args:
+        input: floating-point tensor of any shape.
+        dim: the dimension that sums to 1 (negative counts from the end).
+
+    Shape:
+        input ``(*)``, output ``(*)``, same shape.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor or ``dim`` not an int.
+        ValueError: ``dim`` is out of range.
+
+    Example:
+        >>> softmax(torch.tensor([[0.0, 0.0], [1e4, -1e4]]), dim=1)
+        tensor([[0.5000, 0.5000],
+                [1.0000, 0.0000]])
+
+    Reference: Bridle (1990), "Probabilistic interpretation of feedforward
+    classification network outputs".
+    """
+    check_floating(input, "input")
+    return _Softmax.apply(input, _check_dim(input, dim))
+
+
+class _LogSoftmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.numel() == 0:
+            y = torch.empty_like(x)
+        else:
+            y = x - x.amax(dim, keepdim=True)  # (*, K, *), every entry <= 0
+            y.sub_(torch.exp(y).sum(dim, keepdim=True).log_())  # (*, K, *) -> (*, 1, *)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        # g - softmax * sum(g): (*, K, *) -> (*, 1, *) -> broadcast
+        return torch.addcmul(g, torch.exp(y), g.sum(ctx.dim, keepdim=True), value=-1), None
+
+
+def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Logarithm of the softmax along ``dim``, computed stably.
+
+    .. math::
+        y_i = x_i - m - \log\sum_j e^{x_j - m}, \quad m = \max_j x_j, \qquad
+        \frac{\partial L}{\partial x_i} = g_i - e^{y_i} \sum_j g_j.
+
+    Numerics: the log-sum-exp with the maximum subtracted never overflows and
+    its sum is :math:`\ge 1`, so the log is finite; logits of :math:`\pm10^{4}`
+    give finite values (:math:`-2\cdot10^{4}`) and gradients. Only the output
+    is saved.
+
+    Args:
+        input: floating-point tensor of any shape.
+        dim: the dimension to normalise over (negative counts from the end).
+
+    Shape:
+        input ``(*)``, output ``(*)``, same shape.
+
+    Raises:
+        TypeError: ``input`` is not a floating-point tensor or ``dim`` not an int.
+        ValueError: ``dim`` is out of range.
+
+    Example:
+        >>> log_softmax(torch.tensor([[1e4, -1e4]]), dim=1)
+        tensor([[     0., -20000.]])
+
+    Reference: Bridle (1990); the log-sum-exp trick is standard numerical practice.
+    """
+    check_floating(input, "input")
+    return _LogSoftmax.apply(input, _check_dim(input, dim))

@@ -1,0 +1,1141 @@
+"""Question 6: sigmoid, tanh, ReLU, Leaky ReLU and ELU compared.
+
+Nine claims of the note, each an experiment on small MLPs and the digits data
+set (64 standardised pixels, 10 classes), with the verdict computed from the
+stored results:
+
+1. sigmoid gradients vanish "within 5 layers" (per-layer gradient norms,
+   depths 2-10, two initialisations);
+2. sigmoid outputs are not zero-centred, so a neuron's weight gradients share
+   one sign and updates zig-zag;
+3. tanh is zero-centred but still saturates;
+4. ReLU is cheaper to compute (forward + backward time, as a ratio to ReLU);
+5. ReLU activations are sparse (exact zeros);
+6. ReLU units die, irreversibly, more often at a large learning rate;
+7. Leaky ReLU's alpha is "a small negative value" (it is a small positive slope);
+8. ELU's mean activation is closer to zero and it learns faster;
+9. without BN, 30-layer ReLU nets do not converge while ELU nets do.
+
+Every experiment is pure: ``run(config, seed) -> {"metrics", "series"}``.
+The data split is fixed (``load_dataset("digits", seed=0)``), so seeds vary
+the initialisation and the minibatch order only, and arms that share a seed
+share their first layers' random draws: comparisons across arms are paired.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as torch_F
+
+from ... import functional as MF
+from ...data import load_dataset
+from ...nn import make_mlp
+from .. import stats
+from ..claims import Claim, Question, Result, Verdict
+from ..train import TrainConfig, evaluate, fit, seed_everything
+
+__all__ = ["QUESTION"]
+
+_SECTION = "六、详细比较sigmoid、relu、leaky-relu等激活函数?"
+_ACTS5 = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _digits():
+    """The digits set with a fixed split (seeds vary the model, not the data)."""
+    return load_dataset("digits", seed=0)
+
+
+def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none") -> torch.nn.Module:
+    return make_mlp(64, 10, depth, width, activation=activation, norm=norm, init=init)
+
+
+def _trace(model: torch.nn.Module, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Each hidden block's activation input (pre-activation) and output on ``x``, in eval mode."""
+    pre: list[torch.Tensor] = []
+    post: list[torch.Tensor] = []
+
+    def hook(module, inputs, output):
+        pre.append(inputs[0].detach())
+        post.append(output.detach())
+
+    handles = [block.act.register_forward_hook(hook) for block in model.blocks]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return pre, post
+
+
+def _sgd(lr: float, epochs: int, batch_size: int, momentum: float = 0.0, optimizer: str = "sgd") -> TrainConfig:
+    return TrainConfig(optimizer=optimizer, lr=lr, momentum=momentum, epochs=epochs, batch_size=batch_size)
+
+
+def _fmt(iv: stats.Interval, digits: int = 3) -> str:
+    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
+
+
+def _combine(labels: Sequence[str]) -> str:
+    """All SUPPORTED -> SUPPORTED; all REFUTED -> REFUTED; both present -> NUANCED; else INCONCLUSIVE."""
+    if all(lab == "SUPPORTED" for lab in labels):
+        return "SUPPORTED"
+    if all(lab == "REFUTED" for lab in labels):
+        return "REFUTED"
+    if "SUPPORTED" in labels and "REFUTED" in labels:
+        return "NUANCED"
+    return "INCONCLUSIVE"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, out_dir: Path, name: str) -> Path:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def _series_mean(results: Sequence[Result], key: str) -> list[float]:
+    """Element-wise mean of one series over results (all of the same length)."""
+    rows = [r["series"][key] for r in results]
+    return [statistics.fmean(col) for col in zip(*rows)]
+
+
+# =========================================================================== claim 1: vanishing gradients
+
+
+@dataclass(frozen=True)
+class GradientDepthConfig:
+    activation: str = "sigmoid"  # the activation of every hidden layer
+    init: str = "default"  # "default" (PyTorch) or the activation's recommended xavier/kaiming
+    depths: tuple[int, ...] = tuple(range(2, 11))  # the note's "5 layers" sits in the middle of 2..10
+    width: int = 64  # digits has 64 inputs; a square net keeps fan-in = fan-out
+    grad_rows: int = 256  # training rows the gradient norms are measured on (a large fixed batch)
+    train_epochs: int = 1  # "after some training": one epoch of SGD moves the net off its init
+    batch_size: int = 256  # 5 steps per epoch on 1079 training rows: cheap
+    lr: float = 0.1  # plain SGD at a rate that trains shallow nets on digits
+
+
+#: Vanished: the first layer's weight-gradient norm is below 1e-2 of the output
+#: layer's (the head's) -- two orders of magnitude lost on the way down.
+VANISH_LOG10_RATIO = -2.0
+#: The depth the note names.
+VANISH_DEPTH = 5
+
+
+def _log10_ratios(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """log10(||dL/dW_l|| / ||dL/dW_head||) for hidden layers l = 1..depth, on the batch (x, y)."""
+    model.zero_grad()
+    model.train()
+    MF.cross_entropy(model(x), y).backward()
+    head = model.head.weight.grad.norm()
+    out = []
+    for block in model.blocks:
+        g = block.layer.weight.grad.norm()
+        out.append(float(torch.log10(g / head)) if g > 0 else -math.inf)
+    model.zero_grad()
+    return [max(v, -30.0) for v in out]  # -30 floors an exactly-zero gradient (keeps JSON finite)
+
+
+def run_gradient_depth(config: GradientDepthConfig, seed: int) -> dict[str, Any]:
+    """Per-layer gradient norms relative to the head, at init and after a little training, per depth."""
+    data = _digits()
+    rows = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(seed))[: config.grad_rows]
+    x, y = data.train.x[rows], data.train.y[rows]
+    metrics: dict[str, float] = {}
+    series: dict[str, list[float]] = {}
+    for depth in config.depths:
+        seed_everything(seed)
+        model = _mlp(config.activation, depth, config.width, config.init)
+        init = _log10_ratios(model, x, y)
+        fit(model, data.train, None, _sgd(config.lr, config.train_epochs, config.batch_size), seed=seed)
+        trained = _log10_ratios(model, x, y)
+        metrics[f"log10_ratio_init_d{depth}"] = init[0]  # first layer vs head
+        metrics[f"log10_ratio_trained_d{depth}"] = trained[0]
+        series[f"layers_init_d{depth}"] = init  # layer 1..depth, vs head
+        series[f"layers_trained_d{depth}"] = trained
+    return {"metrics": metrics, "series": series}
+
+
+def _recommended_init(activation: str) -> str:
+    return "xavier" if activation in ("sigmoid", "tanh") else "kaiming"
+
+
+def configs_gradient_depth(profile: str) -> list[GradientDepthConfig]:
+    extra = {} if profile == "quick" else {"width": 128, "grad_rows": 1079, "train_epochs": 10, "batch_size": 64}
+    return [
+        GradientDepthConfig(activation=act, init=init, **extra)
+        for act in _ACTS5
+        for init in ("default", _recommended_init(act))
+    ]
+
+
+def _first_vanishing_depth(results: Sequence[Result], when: str) -> int | None:
+    depths = results[0]["config"]["depths"]
+    for d in depths:
+        if stats.mean_ci(stats.metric_values(results, f"log10_ratio_{when}_d{d}")).mean < VANISH_LOG10_RATIO:
+            return d
+    return None
+
+
+def verdict_gradient_depth(results: list[Result]) -> Verdict:
+    labels, evidence, parts = [], {"threshold_log10_ratio": VANISH_LOG10_RATIO, "depth": VANISH_DEPTH}, []
+    for init in ("default", "xavier"):
+        arm = stats.select(results, activation="sigmoid", init=init)
+        for when in ("init", "trained"):
+            iv = stats.mean_ci(stats.metric_values(arm, f"log10_ratio_{when}_d{VANISH_DEPTH}"))
+            labels.append(stats.decide(iv, VANISH_LOG10_RATIO, "<"))
+            evidence[f"sigmoid_{init}_{when}"] = iv.to_dict()
+            parts.append(f"{init} init, {'at init' if when == 'init' else 'after training'}: {_fmt(iv)}")
+    first = {}
+    for act in _ACTS5:
+        for init in ("default", _recommended_init(act)):
+            arm = stats.select(results, activation=act, init=init)
+            if arm:
+                first[f"{act}/{init}"] = _first_vanishing_depth(arm, "init")
+    evidence["first_vanishing_depth_at_init"] = first
+    label = _combine(labels)
+    others = ", ".join(f"{k}: {'none' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
+    en = (
+        f"Sigmoid nets of depth {VANISH_DEPTH}: log10(first-layer / output-layer gradient norm) = "
+        + "; ".join(parts)
+        + f" (vanished below {VANISH_LOG10_RATIO:g}); first depth at which the mean ratio at init "
+        f"crosses it for the other activations -- {others}."
+    )
+    zh = (
+        f"{VANISH_DEPTH} 层 sigmoid 网络中第一层与输出层梯度范数之比的 log10:"
+        + ";".join(parts)
+        + f"(低于 {VANISH_LOG10_RATIO:g} 记为消失);其他激活函数在初始化时首次越过该阈值的深度:{others}。"
+    )
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    depths = results[0]["config"]["depths"]
+    paths = []
+    for when in ("init", "trained"):
+        fig, axes = plt.subplots(2, len(_ACTS5), figsize=(3.0 * len(_ACTS5), 6.0), squeeze=False)
+        image = None
+        for col, act in enumerate(_ACTS5):
+            for row, init in enumerate(("default", _recommended_init(act))):
+                ax = axes[row][col]
+                arm = stats.select(results, activation=act, init=init)
+                grid = torch.full((max(depths), len(depths)), float("nan"))  # (layer, depth)
+                for j, d in enumerate(depths):
+                    grid[:d, j] = torch.tensor(_series_mean(arm, f"layers_{when}_d{d}"))
+                image = ax.imshow(grid.numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=-6, vmax=1,
+                                  extent=(depths[0] - 0.5, depths[-1] + 0.5, 0.5, max(depths) + 0.5))
+                ax.contour(list(depths), list(range(1, max(depths) + 1)), grid.numpy(), levels=[VANISH_LOG10_RATIO],
+                           colors="red", linewidths=1.2)
+                ax.set_title(f"{act}, {init} init")
+                ax.set_xlabel("network depth")
+                ax.set_ylabel("hidden layer (1 = first)")
+        fig.colorbar(image, ax=axes, shrink=0.8, label="log10(||grad W_l|| / ||grad W_head||)")
+        fig.suptitle(f"Per-layer gradient norm relative to the output layer ({'at init' if when == 'init' else 'after training'}); "
+                     f"red: {VANISH_LOG10_RATIO:g} (vanished)")
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"q06_gradient_heatmap_{when}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+# =========================================================================== claim 2: one-sign gradients
+
+
+@dataclass(frozen=True)
+class SignConfig:
+    activation: str = "sigmoid"  # what feeds the measured layers: sigmoid (positive) or tanh (centred)
+    depth: int = 4  # layers 2..4 and the head are fed by the activation
+    width: int = 64  # as in the other experiments
+    batch_size: int = 32  # a typical minibatch: per-example signs may mix when summed
+    num_batches: int = 8  # minibatches averaged per seed
+    toy_steps: int = 60  # per-example SGD steps of the 2-weight toy
+    toy_lr: float = 0.5  # large enough to see the path's shape in 60 steps
+
+
+def _one_sign_fraction(grad: torch.Tensor) -> float:
+    """Fraction of rows (neurons) whose incoming weight-gradient entries are all > 0 or all < 0."""
+    # (out, in) -> (out,)
+    same = (grad > 0).all(dim=1) | (grad < 0).all(dim=1)
+    return float(same.float().mean())
+
+
+def _toy_path(activation: str, steps: int, lr: float, gen: torch.Generator) -> tuple[list[float], list[float], float]:
+    """Per-example SGD on 0.5 (w.x - y)^2 with inputs x = act(u), target weights w* = (1, -1).
+
+    With sigmoid inputs (all positive) each step moves both weights in the same
+    direction, so reaching w* = (1, -1) from (-1, 1) takes a zig-zag.
+    """
+    act = MF.sigmoid if activation == "sigmoid" else MF.tanh
+    x = act(2.0 * torch.randn(steps, 2, generator=gen))  # (steps, 2)
+    w_star = torch.tensor([1.0, -1.0])
+    y = x @ w_star  # (steps, 2) -> (steps,)
+    w = torch.tensor([-1.0, 1.0])
+    path = [w.clone()]
+    same_sign = 0
+    for t in range(steps):
+        grad = (w @ x[t] - y[t]) * x[t]
+        same_sign += int(grad[0] * grad[1] > 0)
+        w = w - lr * grad
+        path.append(w.clone())
+    pts = torch.stack(path)  # (steps + 1, 2)
+    return pts[:, 0].tolist(), pts[:, 1].tolist(), same_sign / steps
+
+
+def run_sign_agreement(config: SignConfig, seed: int) -> dict[str, Any]:
+    """Fraction of neurons with one-sign weight-gradient rows, in layers fed by the activation."""
+    seed_everything(seed)
+    data = _digits()
+    model = _mlp(config.activation, config.depth, config.width, "default")
+    fed = [block.layer for block in model.blocks[1:]] + [model.head]  # layers whose input is an activation output
+    gen = torch.Generator().manual_seed(seed)
+    batch, single = [], []
+    for _ in range(config.num_batches):
+        idx = torch.randperm(len(data.train), generator=gen)[: config.batch_size]
+        model.zero_grad()
+        MF.cross_entropy(model(data.train.x[idx]), data.train.y[idx]).backward()
+        batch.append(statistics.fmean(_one_sign_fraction(layer.weight.grad) for layer in fed))
+        model.zero_grad()
+        MF.cross_entropy(model(data.train.x[idx[:1]]), data.train.y[idx[:1]]).backward()
+        single.append(statistics.fmean(_one_sign_fraction(layer.weight.grad) for layer in fed))
+    w1, w2, same = _toy_path(config.activation, config.toy_steps, config.toy_lr, gen)
+    return {
+        "metrics": {
+            "one_sign_fraction_batch": statistics.fmean(batch),
+            "one_sign_fraction_single": statistics.fmean(single),
+            "toy_same_sign_update_fraction": same,
+            "toy_final_distance": math.hypot(w1[-1] - 1.0, w2[-1] + 1.0),
+        },
+        "series": {"toy_w1": w1, "toy_w2": w2},
+    }
+
+
+def configs_sign_agreement(profile: str) -> list[SignConfig]:
+    extra = {} if profile == "quick" else {"num_batches": 64, "width": 128}
+    return [SignConfig(activation=act, **extra) for act in ("sigmoid", "tanh")]
+
+
+#: Minibatch one-sign fraction, sigmoid-fed minus tanh-fed (paired by seed),
+#: must exceed this for the zig-zag mechanism to matter beyond single examples.
+SIGN_GAP = 0.5
+
+
+def verdict_sign_agreement(results: list[Result]) -> Verdict:
+    sig = stats.select(results, activation="sigmoid")
+    tan = stats.select(results, activation="tanh")
+    diff = stats.paired_diff(stats.metric_values(sig, "one_sign_fraction_batch"),
+                             stats.metric_values(tan, "one_sign_fraction_batch"))
+    label = stats.decide(diff, SIGN_GAP, ">")
+    s_single = stats.mean_ci(stats.metric_values(sig, "one_sign_fraction_single"))
+    t_single = stats.mean_ci(stats.metric_values(tan, "one_sign_fraction_single"))
+    s_batch = stats.mean_ci(stats.metric_values(sig, "one_sign_fraction_batch"))
+    t_batch = stats.mean_ci(stats.metric_values(tan, "one_sign_fraction_batch"))
+    toy = stats.mean_ci(stats.metric_values(sig, "toy_same_sign_update_fraction"))
+    en = (
+        f"Neurons whose incoming weight gradients share one sign: per example {_fmt(s_single)} (sigmoid-fed) vs "
+        f"{_fmt(t_single)} (tanh-fed); per minibatch of {sig[0]['config']['batch_size']} {_fmt(s_batch)} vs "
+        f"{_fmt(t_batch)}, gap {_fmt(diff)} (threshold {SIGN_GAP:g}); in the positive-input toy "
+        f"{_fmt(toy)} of the updates move both weights the same way."
+    )
+    zh = (
+        f"输入权重梯度同号的神经元比例:单样本时 sigmoid 输入层 {_fmt(s_single)},tanh 输入层 {_fmt(t_single)};"
+        f"小批量({sig[0]['config']['batch_size']})时 {_fmt(s_batch)} 对 {_fmt(t_batch)},差 {_fmt(diff)}"
+        f"(阈值 {SIGN_GAP:g});正输入的二维玩具问题中 {_fmt(toy)} 的更新让两个权重同向移动。"
+    )
+    evidence = {"threshold_gap": SIGN_GAP, "gap": diff.to_dict(), "sigmoid_single": s_single.to_dict(),
+                "tanh_single": t_single.to_dict(), "sigmoid_batch": s_batch.to_dict(),
+                "tanh_batch": t_batch.to_dict(), "toy_same_sign_sigmoid": toy.to_dict()}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_sign_agreement(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.5))
+    acts = ("sigmoid", "tanh")
+    for k, (metric, name) in enumerate((("one_sign_fraction_single", "one example"),
+                                        ("one_sign_fraction_batch", "minibatch"))):
+        means, errs = [], []
+        for act in acts:
+            iv = stats.mean_ci(stats.metric_values(stats.select(results, activation=act), metric))
+            means.append(iv.mean)
+            errs.append(0.0 if not math.isfinite(iv.high) else iv.high - iv.mean)
+        ax0.bar([i + 0.38 * k for i in range(len(acts))], means, width=0.36, yerr=errs, capsize=4, label=name)
+    ax0.set_xticks([i + 0.19 for i in range(len(acts))], [f"fed by {a}" for a in acts])
+    ax0.set_ylabel("fraction of neurons with one-sign gradient row")
+    ax0.set_ylim(0, 1.05)
+    ax0.legend()
+    ax0.set_title("Weight-gradient sign agreement (mean, 95% CI)")
+    w = torch.linspace(-2.0, 2.0, 81)
+    grid1, grid2 = torch.meshgrid(w, w, indexing="xy")
+    ax1.contour(grid1.numpy(), grid2.numpy(), ((grid1 - 1) ** 2 + (grid2 + 1) ** 2).numpy(), levels=8,
+                colors="lightgray")
+    for act, style in zip(acts, ("-o", "-s")):
+        r = stats.select(results, activation=act)[0]
+        ax1.plot(r["series"]["toy_w1"], r["series"]["toy_w2"], style, ms=2.5, lw=1,
+                 label=f"inputs = {act}(u) (seed {r['seed']})")
+    ax1.plot([1.0], [-1.0], "k*", ms=12, label="optimum w* = (1, -1)")
+    ax1.plot([-1.0], [1.0], "kx", ms=8, label="start")
+    ax1.set_xlabel("w1")
+    ax1.set_ylabel("w2")
+    ax1.set_title("Per-example SGD path, 2-weight linear toy")
+    ax1.legend(fontsize=8)
+    return [_save(fig, out_dir, "q06_sign_agreement.png")]
+
+
+# =========================================================================== claim 3: tanh saturates
+
+
+@dataclass(frozen=True)
+class SaturationConfig:
+    activation: str = "tanh"  # tanh, with sigmoid as the non-centred contrast
+    scale: float = 1.0  # multiplies the Xavier weights: 1 = Glorot's scale, larger = larger pre-activations
+    depth: int = 6  # a few layers so the scale compounds
+    width: int = 128  # enough units for stable fractions
+
+
+#: A unit is saturated on an input when its derivative is below 10% of the
+#: activation's maximum derivative (tanh: 1, sigmoid: 1/4).
+SATURATION_DERIVATIVE = 0.1
+#: "Zero-centred": |mean activation| below this (tanh's range is [-1, 1]).
+CENTRED_MAX_ABS_MEAN = 0.1
+#: "Still saturates": at the largest pre-activation scale tested, more than
+#: this fraction of unit-inputs are saturated.
+SATURATED_MIN_FRACTION = 0.1
+_MAX_DERIVATIVE = {"tanh": 1.0, "sigmoid": 0.25}
+
+
+def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
+    """Mean activation and saturated fraction per layer of a deep tanh/sigmoid MLP at init."""
+    seed_everything(seed)
+    data = _digits()
+    model = _mlp(config.activation, config.depth, config.width, "xavier")
+    with torch.no_grad():
+        for block in model.blocks:
+            block.layer.weight.mul_(config.scale)
+    _, post = _trace(model, data.train.x)
+    means, saturated, derivs = [], [], []
+    for a in post:
+        deriv = (1 - a * a) if config.activation == "tanh" else a * (1 - a)  # f'(z) from f(z)
+        rel = deriv / _MAX_DERIVATIVE[config.activation]
+        means.append(float(a.mean()))
+        saturated.append(float((rel < SATURATION_DERIVATIVE).float().mean()))
+        derivs.append(float(rel.mean()))
+    return {
+        "metrics": {
+            "mean_abs_layer_mean": statistics.fmean(abs(m) for m in means),
+            "saturated_fraction": statistics.fmean(saturated),
+            "mean_relative_derivative": statistics.fmean(derivs),
+        },
+        "series": {"layer_mean": means, "layer_saturated": saturated, "layer_relative_derivative": derivs},
+    }
+
+
+_SCALES = (1.0, 2.0, 4.0)
+
+
+def configs_saturation(profile: str) -> list[SaturationConfig]:
+    extra = {} if profile == "quick" else {"width": 256, "depth": 10}
+    return [SaturationConfig(activation=act, scale=s, **extra) for act in ("tanh", "sigmoid") for s in _SCALES]
+
+
+def verdict_saturation(results: list[Result]) -> Verdict:
+    tanh = stats.by_config(stats.select(results, activation="tanh"), "scale")
+    sig = stats.by_config(stats.select(results, activation="sigmoid"), "scale")
+    scales = sorted(tanh)
+    centred = {s: stats.mean_ci(stats.metric_values(tanh[s], "mean_abs_layer_mean")) for s in scales}
+    sat = {s: stats.mean_ci(stats.metric_values(tanh[s], "saturated_fraction")) for s in scales}
+    sig_mean = {s: stats.mean_ci(stats.metric_values(sig[s], "mean_abs_layer_mean")) for s in sorted(sig)}
+    labels = [stats.decide(centred[s], CENTRED_MAX_ABS_MEAN, "<") for s in scales]
+    labels.append(stats.decide(sat[scales[-1]], SATURATED_MIN_FRACTION, ">"))
+    label = _combine(labels)
+    en = (
+        "tanh |mean activation| per layer: "
+        + ", ".join(f"x{s:g}: {_fmt(centred[s])}" for s in scales)
+        + f" (centred if < {CENTRED_MAX_ABS_MEAN:g}; sigmoid: "
+        + ", ".join(f"x{s:g}: {_fmt(sig_mean[s])}" for s in sig_mean)
+        + "); saturated fraction (derivative < "
+        + f"{SATURATION_DERIVATIVE:g} of its maximum): "
+        + ", ".join(f"x{s:g}: {_fmt(sat[s])}" for s in scales)
+        + f" (threshold {SATURATED_MIN_FRACTION:g} at the largest scale)."
+    )
+    zh = (
+        "tanh 每层平均激活的绝对值:"
+        + ",".join(f"x{s:g}:{_fmt(centred[s])}" for s in scales)
+        + f"(< {CENTRED_MAX_ABS_MEAN:g} 视为零中心;sigmoid:"
+        + ",".join(f"x{s:g}:{_fmt(sig_mean[s])}" for s in sig_mean)
+        + f");饱和比例(导数低于最大值的 {SATURATION_DERIVATIVE:g}):"
+        + ",".join(f"x{s:g}:{_fmt(sat[s])}" for s in scales)
+        + f"(最大尺度下阈值 {SATURATED_MIN_FRACTION:g})。"
+    )
+    evidence = {"threshold_abs_mean": CENTRED_MAX_ABS_MEAN, "threshold_saturated": SATURATED_MIN_FRACTION,
+                "saturation_derivative": SATURATION_DERIVATIVE,
+                "tanh_abs_mean": {str(s): centred[s].to_dict() for s in scales},
+                "tanh_saturated": {str(s): sat[s].to_dict() for s in scales},
+                "sigmoid_abs_mean": {str(s): v.to_dict() for s, v in sig_mean.items()}}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
+    for act, color in (("tanh", "tab:blue"), ("sigmoid", "tab:orange")):
+        groups = stats.by_config(stats.select(results, activation=act), "scale")
+        for s, style in zip(sorted(groups), ("-", "--", ":")):
+            ax0.plot(range(1, len(groups[s][0]["series"]["layer_mean"]) + 1),
+                     _series_mean(groups[s], "layer_mean"), style, color=color, label=f"{act} x{s:g}")
+            ax1.plot(range(1, len(groups[s][0]["series"]["layer_saturated"]) + 1),
+                     _series_mean(groups[s], "layer_saturated"), style, color=color, label=f"{act} x{s:g}")
+    ax0.axhline(0, color="gray", lw=0.8)
+    ax0.set_xlabel("hidden layer")
+    ax0.set_ylabel("mean activation")
+    ax0.set_title("Mean activation (0 = zero-centred)")
+    ax1.axhline(SATURATED_MIN_FRACTION, color="red", lw=0.8, label="threshold")
+    ax1.set_xlabel("hidden layer")
+    ax1.set_ylabel(f"fraction with f' < {SATURATION_DERIVATIVE:g} max f'")
+    ax1.set_title("Saturated units vs weight scale (x Xavier)")
+    ax1.legend(fontsize=7, ncol=2)
+    ax0.legend(fontsize=7, ncol=2)
+    return [_save(fig, out_dir, "q06_saturation.png")]
+
+
+# =========================================================================== claim 4: compute cost
+
+
+@dataclass(frozen=True)
+class TimingConfig:
+    rows: int = 512  # a hidden activation tensor of a mid-sized batch
+    cols: int = 1024  # 0.5M elements: large enough that per-call overhead is not everything
+    repeats: int = 15  # medians over interleaved repeats resist timing noise on a shared CPU
+
+
+def _torch_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+            "leaky_relu": torch_F.leaky_relu, "elu": torch_F.elu}[name]
+
+
+def run_timing(config: TimingConfig, seed: int) -> dict[str, Any]:
+    """Median forward+backward time of each activation, as a ratio to ReLU of the same implementation.
+
+    Timing is the one measurement here that is not reproducible for a seed:
+    the seed fixes the input and the (shuffled, interleaved) call order only.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    x0 = torch.randn(config.rows, config.cols, generator=gen)
+    g = torch.randn(config.rows, config.cols, generator=gen)
+    ops = {(impl, act): (getattr(MF, act) if impl == "mustknow" else _torch_activation(act))
+           for impl in ("mustknow", "torch") for act in _ACTS5}
+    order = list(ops)
+    rng = random.Random(seed)
+    times: dict[tuple[str, str], list[float]] = {key: [] for key in ops}
+    for rep in range(config.repeats + 1):  # the first round warms up and is dropped
+        rng.shuffle(order)
+        for key in order:
+            x = x0.clone().requires_grad_(True)
+            t0 = time.perf_counter()
+            ops[key](x).backward(g)
+            dt = time.perf_counter() - t0
+            if rep:
+                times[key].append(dt)
+    med = {key: statistics.median(v) for key, v in times.items()}
+    metrics = {f"ratio_{impl}_{act}": med[(impl, act)] / med[(impl, "relu")] for impl, act in ops}
+    metrics.update({f"us_{impl}_{act}": 1e6 * med[(impl, act)] for impl, act in ops})
+    return {"metrics": metrics, "series": {}}
+
+
+def configs_timing(profile: str) -> list[TimingConfig]:
+    return [TimingConfig() if profile == "quick" else TimingConfig(repeats=101)]
+
+
+#: "Cheaper": the median time ratio to ReLU (torch's own kernels) is above 1.
+TIMING_RATIO = 1.0
+
+
+def verdict_timing(results: list[Result]) -> Verdict:
+    iv = {f"{impl}_{act}": stats.mean_ci(stats.metric_values(results, f"ratio_{impl}_{act}"))
+          for impl in ("torch", "mustknow") for act in _ACTS5 if act != "relu"}
+    label = _combine([stats.decide(iv[f"torch_{act}"], TIMING_RATIO, ">") for act in ("sigmoid", "tanh")])
+    en = (
+        "Forward+backward time as a ratio to ReLU, torch kernels: "
+        + ", ".join(f"{a} {_fmt(iv['torch_' + a])}" for a in _ACTS5 if a != "relu")
+        + "; mustknow's autograd Functions: "
+        + ", ".join(f"{a} {_fmt(iv['mustknow_' + a])}" for a in _ACTS5 if a != "relu")
+        + f" (cheaper if sigmoid's and tanh's torch ratios > {TIMING_RATIO:g}; medians of interleaved repeats)."
+    )
+    zh = (
+        "前向+反向时间相对 ReLU 的比值,torch 内核:"
+        + ",".join(f"{a} {_fmt(iv['torch_' + a])}" for a in _ACTS5 if a != "relu")
+        + ";mustknow 的 autograd Function:"
+        + ",".join(f"{a} {_fmt(iv['mustknow_' + a])}" for a in _ACTS5 if a != "relu")
+        + f"(sigmoid 与 tanh 的 torch 比值 > {TIMING_RATIO:g} 即 ReLU 更便宜;取交错重复的中位数)。"
+    )
+    evidence = {"threshold_ratio": TIMING_RATIO, **{k: v.to_dict() for k, v in iv.items()}}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_timing(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for k, impl in enumerate(("torch", "mustknow")):
+        ivs = [stats.mean_ci(stats.metric_values(results, f"ratio_{impl}_{a}")) for a in _ACTS5]
+        ax.bar([i + 0.38 * k for i in range(len(_ACTS5))], [iv.mean for iv in ivs], width=0.36,
+               yerr=[0.0 if not math.isfinite(iv.high) else iv.high - iv.mean for iv in ivs], capsize=3,
+               label=impl)
+    ax.axhline(1.0, color="gray", lw=0.8)
+    ax.set_xticks([i + 0.19 for i in range(len(_ACTS5))], list(_ACTS5))
+    ax.set_ylabel("forward+backward time / ReLU's")
+    ax.set_title("Activation cost relative to ReLU (median of interleaved runs)")
+    ax.legend()
+    return [_save(fig, out_dir, "q06_timing.png")]
+
+
+# =========================================================================== claims 5, 6, 8: a trained MLP
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    activation: str = "relu"  # the hidden activation
+    lr: float = 0.1  # plain SGD rate; the dying-ReLU claim sweeps it
+    depth: int = 6  # deep enough for mean shifts to compound (Clevert et al. use > 5 layers)
+    width: int = 64  # as the other experiments
+    init: str = "kaiming"  # He init: the standard for the ReLU family, so ReLU is not handicapped
+    epochs: int = 6  # ~100 SGD steps: a 6-layer net reaches a low training loss on digits at lr 0.1
+    batch_size: int = 64  # minibatch SGD: noise and large steps are what kill units
+    early_epochs: int = 1  # dead units are first counted after this many epochs
+
+
+def _dead_mask(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """(units,) True where a hidden unit's pre-activation is <= 0 on every row of ``x`` (or not finite)."""
+    pre, _ = _trace(model, x)
+    # (N, width) per layer -> (width,) -> (layers * width,)
+    return torch.cat([~(z > 0).any(dim=0) for z in pre])
+
+
+def run_training(config: TrainingConfig, seed: int) -> dict[str, Any]:
+    """Train an MLP; record activation statistics, dead units early and late, and the loss curve.
+
+    A run that diverges (``fit`` flags a non-finite or exploding loss) has no
+    meaningful activations: its activation and dead-unit metrics are NaN and
+    the verdicts leave it out, counting it under ``diverged``.
+    """
+    seed_everything(seed)
+    data = _digits()
+    model = _mlp(config.activation, config.depth, config.width, config.init)
+    _, post0 = _trace(model, data.train.x)
+    early: list[torch.Tensor] = []
+
+    def snapshot(epoch: int, net: torch.nn.Module, history: Any) -> None:
+        if epoch == config.early_epochs:
+            early.append(_dead_mask(net, data.train.x))
+
+    hist = fit(model, data.train, None, _sgd(config.lr, config.epochs, config.batch_size), seed=seed,
+               on_epoch=snapshot)
+    curve = [float(v) for v in hist.train_loss]
+    init_mean = statistics.fmean(abs(float(a.mean())) for a in post0)
+    if hist.diverged or not early:
+        nan = float("nan")
+        metrics = dict.fromkeys(("zero_fraction", "abs_mean_activation", "dead_fraction_early", "dead_fraction",
+                                 "dead_early_count", "revived_count", "final_train_loss"), nan)
+        metrics.update(abs_mean_activation_init=init_mean, diverged=1.0)
+        return {"metrics": metrics, "series": {"train_loss": curve}}
+    dead_final = _dead_mask(model, data.train.x)
+    _, post = _trace(model, data.train.x)
+    _, post_test = _trace(model, data.test.x)
+    return {
+        "metrics": {
+            "zero_fraction": statistics.fmean(float((a == 0).float().mean()) for a in post_test),
+            "abs_mean_activation_init": init_mean,
+            "abs_mean_activation": statistics.fmean(abs(float(a.mean())) for a in post),
+            "dead_fraction_early": float(early[0].float().mean()),
+            "dead_fraction": float(dead_final.float().mean()),
+            "dead_early_count": float(early[0].sum()),
+            "revived_count": float((early[0] & ~dead_final).sum()),
+            "final_train_loss": evaluate(model, data.train)["loss"],
+            "diverged": 0.0,
+        },
+        "series": {
+            "train_loss": curve,
+            "layer_mean_init": [float(a.mean()) for a in post0],
+            "layer_mean": [float(a.mean()) for a in post],
+            "layer_zero_fraction": [float((a == 0).float().mean()) for a in post_test],
+            "layer_dead_fraction": [float(d.float().mean()) for d in dead_final.view(config.depth, -1)],
+        },
+    }
+
+
+def _finite(results: Sequence[Result]) -> list[Result]:
+    """The runs that did not diverge."""
+    return [r for r in results if not r["metrics"]["diverged"]]
+
+
+def _training_extra(profile: str) -> dict[str, Any]:
+    return {} if profile == "quick" else {"epochs": 30, "width": 128}
+
+
+# --------------------------------------------------------------------------- claim 5: sparsity
+
+#: "Sparse": at least a quarter of ReLU hidden outputs are exactly 0 (test set,
+#: after training); the contrasts (Leaky ReLU, ELU, tanh) stay below 1%.
+SPARSE_MIN_ZERO_FRACTION = 0.25
+DENSE_MAX_ZERO_FRACTION = 0.01
+_SPARSITY_ACTS = ("relu", "leaky_relu", "elu", "tanh")
+
+
+def configs_sparsity(profile: str) -> list[TrainingConfig]:
+    return [TrainingConfig(activation=act, **_training_extra(profile)) for act in _SPARSITY_ACTS]
+
+
+def verdict_sparsity(results: list[Result]) -> Verdict:
+    iv = {act: stats.mean_ci(stats.metric_values(_finite(stats.select(results, activation=act, lr=0.1)),
+                                                 "zero_fraction"))
+          for act in _SPARSITY_ACTS}
+    labels = [stats.decide(iv["relu"], SPARSE_MIN_ZERO_FRACTION, ">")]
+    labels += [stats.decide(iv[a], DENSE_MAX_ZERO_FRACTION, "<") for a in _SPARSITY_ACTS if a != "relu"]
+    label = _combine(labels)
+    en = (
+        "Fraction of hidden outputs exactly 0 on the test set after training: "
+        + ", ".join(f"{a} {_fmt(iv[a])}" for a in _SPARSITY_ACTS)
+        + f" (sparse if ReLU > {SPARSE_MIN_ZERO_FRACTION:g} and the others < {DENSE_MAX_ZERO_FRACTION:g})."
+    )
+    zh = (
+        "训练后测试集上隐藏层输出恰为 0 的比例:"
+        + ",".join(f"{a} {_fmt(iv[a])}" for a in _SPARSITY_ACTS)
+        + f"(ReLU > {SPARSE_MIN_ZERO_FRACTION:g} 且其余 < {DENSE_MAX_ZERO_FRACTION:g} 视为稀疏)。"
+    )
+    evidence = {"threshold_relu": SPARSE_MIN_ZERO_FRACTION, "threshold_others": DENSE_MAX_ZERO_FRACTION,
+                **{a: v.to_dict() for a, v in iv.items()}}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_sparsity(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for act in _SPARSITY_ACTS:
+        arm = _finite(stats.select(results, activation=act, lr=0.1))
+        values = _series_mean(arm, "layer_zero_fraction")
+        ax.plot(range(1, len(values) + 1), values, "-o", label=act)
+    ax.axhline(SPARSE_MIN_ZERO_FRACTION, color="red", lw=0.8, ls="--", label="threshold (ReLU)")
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel("fraction of outputs exactly 0")
+    ax.set_title("Activation sparsity after training (test set)")
+    ax.legend()
+    return [_save(fig, out_dir, "q06_sparsity.png")]
+
+
+# --------------------------------------------------------------------------- claim 6: dying ReLU
+
+_LRS = (0.01, 0.1, 0.5)  # two decades, up to just below where plain SGD diverges here
+_DYING_ACTS = ("relu", "leaky_relu", "elu")
+#: The learning-rate effect: ReLU's dead fraction at the largest rate minus at
+#: the smallest (paired by seed) must exceed this.
+DEAD_LR_GAP = 0.05
+#: "Irreversible": of the units dead after the first epoch, fewer than this
+#: fraction are alive at the end (pooled over seeds and rates).
+REVIVED_MAX_FRACTION = 0.05
+
+
+def configs_dying(profile: str) -> list[TrainingConfig]:
+    return [TrainingConfig(activation=act, lr=lr, **_training_extra(profile)) for act in _DYING_ACTS for lr in _LRS]
+
+
+def _paired_finite(a: Sequence[Result], b: Sequence[Result], metric: str) -> tuple[list[float], list[float]]:
+    """Values of ``metric`` for the seeds where neither run diverged, paired by seed."""
+    fa = {r["seed"]: r["metrics"][metric] for r in _finite(a)}
+    fb = {r["seed"]: r["metrics"][metric] for r in _finite(b)}
+    seeds = sorted(set(fa) & set(fb))
+    return [fa[s] for s in seeds], [fb[s] for s in seeds]
+
+
+def verdict_dying(results: list[Result]) -> Verdict:
+    relu = stats.select(results, activation="relu")
+    by_lr = stats.by_config(relu, "lr")
+    lrs = sorted(by_lr)
+    high, low = _paired_finite(by_lr[lrs[-1]], by_lr[lrs[0]], "dead_fraction")
+    gap = stats.paired_diff(high, low) if high else stats.Interval(math.nan, -math.inf, math.inf, 0)
+    finite = _finite(relu)
+    dead_early = sum(stats.metric_values(finite, "dead_early_count")) if finite else 0.0
+    revived = sum(stats.metric_values(finite, "revived_count")) if finite else 0.0
+    revived_frac = revived / dead_early if dead_early else math.nan
+    lr_label = stats.decide(gap, DEAD_LR_GAP, ">") if high else "INCONCLUSIVE"
+    if dead_early == 0:
+        rev_label = "INCONCLUSIVE"
+    else:
+        rev_label = "SUPPORTED" if revived_frac < REVIVED_MAX_FRACTION else "REFUTED"
+    label = _combine([lr_label, rev_label])
+    per, diverged = {}, {}
+    for act in _DYING_ACTS:
+        for lr in lrs:
+            arm = stats.select(results, activation=act, lr=lr)
+            ok = _finite(arm)
+            diverged[f"{act}@{lr:g}"] = len(arm) - len(ok)
+            if ok:
+                per[f"{act}@{lr:g}"] = stats.mean_ci(stats.metric_values(ok, "dead_fraction"))
+    table = ", ".join(f"{k} {_fmt(v)}" for k, v in per.items())
+    div = ", ".join(f"{k}: {v}" for k, v in diverged.items() if v) or "none"
+    en = (
+        f"Dead fraction (pre-activation <= 0 on every training row) after training: {table} (diverged runs, "
+        f"left out: {div}); ReLU gap lr {lrs[-1]:g} - lr {lrs[0]:g} = {_fmt(gap)} (threshold {DEAD_LR_GAP:g}); "
+        f"of {dead_early:g} ReLU units dead after epoch 1, {revived:g} were alive at the end "
+        f"({revived_frac:.3g}; irreversible if < {REVIVED_MAX_FRACTION:g})."
+    )
+    zh = (
+        f"训练后死亡单元比例(在全部训练样本上预激活 <= 0):{table}(发散的运行不计:{div});"
+        f"ReLU 学习率 {lrs[-1]:g} 与 {lrs[0]:g} 之差 {_fmt(gap)}(阈值 {DEAD_LR_GAP:g});"
+        f"第 1 个 epoch 后死亡的 {dead_early:g} 个 ReLU 单元中,{revived:g} 个在训练结束时复活"
+        f"(比例 {revived_frac:.3g};< {REVIVED_MAX_FRACTION:g} 视为不可逆)。"
+    )
+    evidence = {"threshold_gap": DEAD_LR_GAP, "threshold_revived": REVIVED_MAX_FRACTION, "gap": gap.to_dict(),
+                "relu_dead_early_units": dead_early, "relu_revived_units": revived,
+                "relu_revived_fraction": None if dead_early == 0 else revived_frac, "diverged_runs": diverged,
+                **{k: v.to_dict() for k, v in per.items()}}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_dying(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for act in _DYING_ACTS:
+        for metric, style in (("dead_fraction_early", "--"), ("dead_fraction", "-o")):
+            xs, ys = [], []
+            for lr in _LRS:
+                ok = _finite(stats.select(results, activation=act, lr=lr))
+                if ok:
+                    xs.append(lr)
+                    ys.append(stats.mean_ci(stats.metric_values(ok, metric)).mean)
+            when = "after epoch 1" if metric.endswith("early") else "end"
+            ax.plot(xs, ys, style, label=f"{act}, {when}")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (plain SGD)")
+    ax.set_ylabel("fraction of hidden units dead on all training data")
+    ax.set_title("Dying units vs learning rate (runs that did not diverge)")
+    ax.legend(fontsize=8)
+    return [_save(fig, out_dir, "q06_dying_relu.png")]
+
+
+# --------------------------------------------------------------------------- claim 8: ELU vs ReLU
+
+#: Target training loss for "epochs to reach" (chance is ln 10 = 2.30).
+ELU_TARGET_LOSS = 0.2
+#: Paired ELU - ReLU differences must be below 0 (closer to zero / fewer epochs).
+ELU_DIFF = 0.0
+
+
+def configs_elu(profile: str) -> list[TrainingConfig]:
+    return [TrainingConfig(activation=act, **_training_extra(profile)) for act in ("relu", "elu")]
+
+
+def _epochs_to_target(result: Result) -> float:
+    """First epoch (1-based) whose training loss is <= the target; epochs + 1 if never (censored)."""
+    curve = result["series"]["train_loss"]
+    censored = result["config"]["epochs"] + 1
+    return float(next((i + 1 for i, v in enumerate(curve) if v <= ELU_TARGET_LOSS), censored))
+
+
+def verdict_elu(results: list[Result]) -> Verdict:
+    relu = stats.select(results, activation="relu", lr=0.1)
+    elu = stats.select(results, activation="elu", lr=0.1)
+    mean_diff = stats.paired_diff(*_paired_finite(elu, relu, "abs_mean_activation"))
+    ep_elu = [_epochs_to_target(r) for r in elu]
+    ep_relu = [_epochs_to_target(r) for r in relu]
+    ep_diff = stats.paired_diff(ep_elu, ep_relu)
+    label = _combine([stats.decide(mean_diff, ELU_DIFF, "<"), stats.decide(ep_diff, ELU_DIFF, "<")])
+    m_elu = stats.mean_ci(stats.metric_values(_finite(elu), "abs_mean_activation"))
+    m_relu = stats.mean_ci(stats.metric_values(_finite(relu), "abs_mean_activation"))
+    e_elu, e_relu = stats.mean_ci(ep_elu), stats.mean_ci(ep_relu)
+    cap = elu[0]["config"]["epochs"]
+    en = (
+        f"|mean activation| per layer after training: ELU {_fmt(m_elu)} vs ReLU {_fmt(m_relu)} "
+        f"(paired difference {_fmt(mean_diff)}); epochs to training loss <= {ELU_TARGET_LOSS:g} "
+        f"(of {cap}; {cap + 1} = not reached): ELU {_fmt(e_elu)} vs ReLU {_fmt(e_relu)} "
+        f"(paired difference {_fmt(ep_diff)}; both claims need a difference < 0)."
+    )
+    zh = (
+        f"训练后每层平均激活的绝对值:ELU {_fmt(m_elu)},ReLU {_fmt(m_relu)}(配对差 {_fmt(mean_diff)});"
+        f"训练损失降到 {ELU_TARGET_LOSS:g} 所需 epoch(共 {cap},{cap + 1} 表示未达到):ELU {_fmt(e_elu)},"
+        f"ReLU {_fmt(e_relu)}(配对差 {_fmt(ep_diff)};两项都需差 < 0)。"
+    )
+    evidence = {"target_loss": ELU_TARGET_LOSS, "threshold_diff": ELU_DIFF, "abs_mean_diff": mean_diff.to_dict(),
+                "epochs_diff": ep_diff.to_dict(), "elu_abs_mean": m_elu.to_dict(), "relu_abs_mean": m_relu.to_dict(),
+                "elu_epochs": ep_elu, "relu_epochs": ep_relu}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_elu(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4))
+    for act, color in (("relu", "tab:red"), ("elu", "tab:green")):
+        arm = _finite(stats.select(results, activation=act, lr=0.1))
+        for key, style, when in (("layer_mean_init", "--", "init"), ("layer_mean", "-o", "trained")):
+            values = _series_mean(arm, key)
+            ax0.plot(range(1, len(values) + 1), values, style, color=color, label=f"{act}, {when}")
+        for r in arm:
+            curve = r["series"]["train_loss"]
+            ax1.plot(range(1, len(curve) + 1), curve, color=color, alpha=0.5,
+                     label=act if r is arm[0] else None)
+    ax0.axhline(0, color="gray", lw=0.8)
+    ax0.set_xlabel("hidden layer")
+    ax0.set_ylabel("mean activation (training set)")
+    ax0.set_title("Mean activation per layer")
+    ax0.legend(fontsize=8)
+    ax1.axhline(ELU_TARGET_LOSS, color="black", lw=0.8, ls="--", label="target")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss")
+    ax1.set_title("Training loss, one line per seed")
+    ax1.legend()
+    return [_save(fig, out_dir, "q06_elu_vs_relu.png")]
+
+
+# =========================================================================== claim 7: Leaky ReLU's alpha
+
+
+@dataclass(frozen=True)
+class AlphaConfig:
+    alphas: tuple[float, ...] = (0.01, 0.2, -0.01, -0.5)  # PyTorch's default, a large one, and two negatives
+    points: int = 601  # grid on [-3, 3], step 0.01, including the kink at 0
+    half_width: float = 3.0  # covers the inputs a standardised unit usually sees
+
+
+def run_leaky_alpha(config: AlphaConfig, seed: int) -> dict[str, Any]:
+    """Monotonicity and derivative sign changes of Leaky ReLU for positive and negative alpha."""
+    x = torch.linspace(-config.half_width, config.half_width, config.points, dtype=torch.float64)
+    metrics: dict[str, float] = {
+        "default_negative_slope": float(inspect.signature(MF.leaky_relu).parameters["negative_slope"].default),
+    }
+    series: dict[str, list[float]] = {"x": x.tolist()}
+    for alpha in config.alphas:
+        xr = x.clone().requires_grad_(True)
+        y = MF.leaky_relu(xr, negative_slope=alpha)
+        (dy,) = torch.autograd.grad(y.sum(), xr)
+        signs = torch.sign(dy[dy != 0])
+        tag = f"{alpha:g}"
+        metrics[f"monotone_{tag}"] = float(bool((y[1:] - y[:-1] >= 0).all()))
+        metrics[f"derivative_sign_changes_{tag}"] = float((signs[1:] != signs[:-1]).sum())
+        metrics[f"slope_negative_side_{tag}"] = float(dy[0])
+        series[f"y_{tag}"] = y.detach().tolist()
+    return {"metrics": metrics, "series": series}
+
+
+def configs_leaky_alpha(profile: str) -> list[AlphaConfig]:
+    return [AlphaConfig() if profile == "quick" else AlphaConfig(points=6001)]
+
+
+#: The note's reading "alpha is a small negative number" holds if the
+#: standard slope is negative; it fails if the standard slope is positive
+#: (> 0) and a negative alpha makes the function non-monotone (>= 1 change of
+#: the derivative's sign) -- no longer a rectifier.
+ALPHA_SIGN_THRESHOLD = 0.0
+
+
+def verdict_leaky_alpha(results: list[Result]) -> Verdict:
+    default = stats.mean_ci(stats.metric_values(results, "default_negative_slope"))
+    alphas = results[0]["config"]["alphas"]
+    neg = [a for a in alphas if a < 0]
+    pos = [a for a in alphas if a > 0]
+    changes = {a: stats.mean_ci(stats.metric_values(results, f"derivative_sign_changes_{a:g}")) for a in alphas}
+    monotone = {a: stats.mean_ci(stats.metric_values(results, f"monotone_{a:g}")) for a in alphas}
+    default_positive = stats.decide(default, ALPHA_SIGN_THRESHOLD, ">") == "SUPPORTED"
+    negative_breaks = all(changes[a].low >= 1 and monotone[a].high == 0 for a in neg)
+    positive_monotone = all(changes[a].high == 0 and monotone[a].low == 1 for a in pos)
+    if stats.decide(default, ALPHA_SIGN_THRESHOLD, "<") == "SUPPORTED":
+        label = "SUPPORTED"
+    elif default_positive and negative_breaks and positive_monotone:
+        label = "REFUTED"
+    else:
+        label = "INCONCLUSIVE"
+    desc = "; ".join(f"alpha={a:g}: monotone={monotone[a].mean:g}, derivative sign changes={changes[a].mean:g}"
+                     for a in alphas)
+    en = (
+        f"The standard negative-side slope is alpha = {default.mean:g} (mustknow's and PyTorch's default, "
+        f"Maas et al. 2013), a small positive number; {desc}: a negative alpha makes the function decrease "
+        f"for x < 0 (non-monotone, V-shaped), so 'alpha is a small negative value' is wrong -- "
+        f"alpha is the small positive gradient on negative inputs."
+    )
+    zh = (
+        f"标准的负半轴斜率 α = {default.mean:g}(mustknow 与 PyTorch 的默认值,Maas 等 2013),是很小的正数;{desc}:"
+        f"α 为负时函数在 x < 0 上递减(非单调,呈 V 形),因此“α 是很小的负数”是错的——α 是负输入上很小的正梯度。"
+    )
+    evidence = {"threshold": ALPHA_SIGN_THRESHOLD, "default_negative_slope": default.to_dict(),
+                **{f"sign_changes_{a:g}": changes[a].to_dict() for a in alphas},
+                **{f"monotone_{a:g}": monotone[a].to_dict() for a in alphas}}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_leaky_alpha(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    r = results[0]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    x = r["series"]["x"]
+    for alpha in r["config"]["alphas"]:
+        ax.plot(x, r["series"][f"y_{alpha:g}"], ls="-" if alpha > 0 else "--", label=f"alpha = {alpha:g}")
+    ax.axhline(0, color="gray", lw=0.6)
+    ax.axvline(0, color="gray", lw=0.6)
+    ax.set_ylim(-1.0, 3.0)
+    ax.set_xlabel("x")
+    ax.set_ylabel("leaky_relu(x; alpha)")
+    ax.set_title("Leaky ReLU: positive alpha leaks, negative alpha folds (non-monotone)")
+    ax.legend()
+    return [_save(fig, out_dir, "q06_leaky_alpha.png")]
+
+
+# =========================================================================== claim 9: 30 layers without BN
+
+
+@dataclass(frozen=True)
+class DeepConfig:
+    activation: str = "relu"  # relu, elu, leaky_relu
+    init: str = "default"  # PyTorch default (fan-in, small), Xavier (fan-avg, with gain), He (fan-in, gain)
+    norm: str = "none"  # "none", or "batch" as the contrast
+    depth: int = 30  # the note's "30 layers or more"
+    width: int = 32  # small, to keep 30 layers affordable on a CPU
+    epochs: int = 6  # the quick budget (~54 SGD steps); the full profile trains for 60 epochs
+    batch_size: int = 128  # ~9 steps per epoch
+    lr: float = 0.02  # SGD + momentum, as He et al. (2015) and Clevert et al. (2016) trained
+    momentum: float = 0.9  # standard heavy-ball momentum
+
+
+#: "Does not converge" is read as He et al. (2015) saw it for 30 layers: the
+#: training loss stalls at the chance level ln 10 = 2.30. A net counts as
+#: converging when its training loss (whole training split, after the budget)
+#: is below 2.0, i.e. it has clearly left that plateau.
+CONVERGED_LOSS = 2.0
+_DEEP_ACTS = ("relu", "elu", "leaky_relu")
+_DEEP_INITS = ("default", "xavier", "kaiming")
+
+
+def run_deep_net(config: DeepConfig, seed: int) -> dict[str, Any]:
+    """Train a deep MLP under a fixed budget; record the final training loss and its curve."""
+    seed_everything(seed)
+    data = _digits()
+    model = _mlp(config.activation, config.depth, config.width, config.init, norm=config.norm)
+    grad_ratio = _log10_ratios(model, data.train.x, data.train.y)[0]
+    hist = fit(model, data.train, None,
+               _sgd(config.lr, config.epochs, config.batch_size, momentum=config.momentum), seed=seed)
+    final = evaluate(model, data.train)
+    finite = math.isfinite(final["loss"])
+    return {
+        "metrics": {
+            "final_train_loss": final["loss"] if finite else 1e9,  # divergence counts as not converged
+            "final_train_acc": final["acc"] if finite else 0.0,
+            "diverged": float(not finite),
+            "log10_grad_ratio_init": grad_ratio,
+        },
+        "series": {"train_loss": [float(v) if math.isfinite(v) else 1e9 for v in hist.train_loss]},
+    }
+
+
+def configs_deep_net(profile: str) -> list[DeepConfig]:
+    """The quick grid: ReLU and ELU x three inits, and ReLU + BN; the full grid adds Leaky ReLU and BN for all."""
+    if profile == "quick":
+        grid = [DeepConfig(activation=a, init=i) for a in ("relu", "elu") for i in _DEEP_INITS]
+        return grid + [DeepConfig(activation="relu", norm="batch")]
+    extra = {"width": 64, "epochs": 60}
+    grid = [DeepConfig(activation=a, init=i, **extra) for a in _DEEP_ACTS for i in _DEEP_INITS]
+    return grid + [DeepConfig(activation=a, init="default", norm="batch", **extra) for a in _DEEP_ACTS]
+
+
+def _cell(results: Sequence[Result]) -> tuple[str, stats.Interval]:
+    iv = stats.mean_ci(stats.metric_values(results, "final_train_loss"))
+    label = stats.decide(iv, CONVERGED_LOSS, "<")
+    return {"SUPPORTED": "converged", "REFUTED": "failed"}.get(label, "undecided"), iv
+
+
+def verdict_deep_net(results: list[Result]) -> Verdict:
+    cells = {}
+    for r in results:
+        c = r["config"]
+        cells.setdefault((c["activation"], c["init"], c["norm"]), []).append(r)
+    states = {k: _cell(sorted(v, key=lambda r: r["seed"])) for k, v in cells.items()}
+    agree, disagree, undecided = [], [], []
+    for (act, init, norm), (state, _) in states.items():
+        if norm != "none" or act not in ("relu", "elu"):
+            continue
+        expected = "failed" if act == "relu" else "converged"
+        (undecided if state == "undecided" else agree if state == expected else disagree).append(f"{act}/{init}")
+    if disagree and agree:
+        label = "NUANCED"
+    elif disagree:
+        label = "REFUTED"
+    elif undecided:
+        label = "INCONCLUSIVE"
+    else:
+        label = "SUPPORTED"
+    grid = "; ".join(f"{a}/{i}{'+BN' if n == 'batch' else ''}: {s} ({_fmt(iv)})"
+                     for (a, i, n), (s, iv) in sorted(states.items()))
+    en = (
+        f"30-layer MLPs, final training loss (converged if < {CONVERGED_LOSS:g}, chance 2.30): {grid}. "
+        f"Cells that agree with the note (ReLU fails, ELU converges, no BN): {', '.join(agree) or 'none'}; "
+        f"that contradict it: {', '.join(disagree) or 'none'}."
+    )
+    zh = (
+        f"30 层 MLP 的最终训练损失(< {CONVERGED_LOSS:g} 记为收敛,随机水平 2.30):{grid}。"
+        f"与笔记一致的条件(无 BN 时 ReLU 不收敛、ELU 收敛):{'、'.join(agree) or '无'};"
+        f"与笔记相反的条件:{'、'.join(disagree) or '无'}。"
+    )
+    evidence = {"threshold_loss": CONVERGED_LOSS,
+                "cells": {f"{a}/{i}/{n}": {"state": s, **iv.to_dict()} for (a, i, n), (s, iv) in states.items()},
+                "agree": agree, "disagree": disagree, "undecided": undecided}
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_deep_net(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    columns = [(i, "none") for i in _DEEP_INITS] + [("default", "batch")]
+    grid = torch.full((len(_DEEP_ACTS), len(columns)), float("nan"))
+    for row, act in enumerate(_DEEP_ACTS):
+        for col, (init, norm) in enumerate(columns):
+            arm = stats.select(results, activation=act, init=init, norm=norm)
+            if arm:
+                grid[row, col] = stats.mean_ci(stats.metric_values(arm, "final_train_loss")).mean
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.2))
+    image = ax0.imshow(grid.clamp(max=3.0).numpy(), cmap="RdYlGn_r", vmin=0, vmax=2.5)
+    for row in range(grid.shape[0]):
+        for col in range(grid.shape[1]):
+            ax0.text(col, row, f"{grid[row, col]:.2f}", ha="center", va="center", fontsize=9)
+    ax0.set_xticks(range(len(columns)), [f"{i}{' + BN' if n == 'batch' else ''}" for i, n in columns])
+    ax0.set_yticks(range(len(_DEEP_ACTS)), list(_DEEP_ACTS))
+    ax0.set_title(f"30-layer MLP: mean final training loss (converged < {CONVERGED_LOSS:g})")
+    fig.colorbar(image, ax=ax0, shrink=0.8)
+    for act, color in zip(_DEEP_ACTS, ("tab:red", "tab:green", "tab:blue")):
+        for init, style in zip(_DEEP_INITS, ("-", "--", ":")):
+            arm = stats.select(results, activation=act, init=init, norm="none")
+            if arm:
+                curve = _series_mean(arm, "train_loss")
+                ax1.plot(range(1, len(curve) + 1), curve, style, color=color, label=f"{act}/{init}")
+    ax1.axhline(CONVERGED_LOSS, color="black", lw=0.8, ls="--")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss (mean over seeds)")
+    ax1.set_title("Training curves without BN")
+    ax1.legend(fontsize=7, ncol=3)
+    return [_save(fig, out_dir, "q06_deep_30_layers.png")]

@@ -1,0 +1,63 @@
+"""The report's fixed words in English and Chinese (prose comes from the claims and questions)."""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "text", "verdict_name"]
+
+#: Languages of the prose.
+LANGS = ("en", "zh")
+
+_TEXT = {
+    "title": ("mustknow: evidence for the ten must-know questions", "mustknow:深度学习必会10题的实验证据"),
+    "summary": ("Summary", "总览"),
+    "claim": ("Claim", "论断"),
+    "question": ("Question", "问题"),
+    "verdict": ("Verdict", "结论"),
+    "explanation": ("Explanation", "说明"),
+    "answer": ("Answer", "回答"),
+    "implemented_by": ("Implemented by", "实现代码"),
+    "note_figures": ("Figures", "图示"),
+    "note_says": ("The note says", "原文说法"),
+    "as_tested": ("As tested", "检验的论断"),
+    "metric": ("Metric", "指标"),
+    "comparison": ("Comparison", "比较方式"),
+    "threshold": ("Threshold", "阈值"),
+    "per_seed": ("Per-seed results", "各随机种子的结果"),
+    "evidence": ("Evidence", "证据"),
+    "environment": ("Environment", "运行环境"),
+    "profile": ("Profile", "配置档"),
+    "trial_time": ("Trial time (sum, one thread)", "试验耗时(单线程累计)"),
+    "switch": ("中文", "English"),
+    "not_found": ("not found", "未找到"),
+    "figure_error": ("figure failed: {error}", "绘图失败:{error}"),
+    "figure_missing": ("figure {name} was not drawn", "图 {name} 未生成"),
+    "verdict_error": ("the verdict rule failed: {error}", "判定规则出错:{error}"),
+    "not_run_explained": ("not run: {stored} of {expected} trials stored", "未运行:已存 {stored}/{expected} 个试验"),
+    "no_claims": ("no claims to report", "没有可报告的论断"),
+    "section": ("Section", "出处"),
+}
+
+_VERDICT = {
+    "SUPPORTED": ("SUPPORTED", "支持"),
+    "REFUTED": ("REFUTED", "反驳"),
+    "NUANCED": ("NUANCED", "视条件而定"),
+    "INCONCLUSIVE": ("INCONCLUSIVE", "无定论"),
+    "not_run": ("NOT RUN", "未运行"),
+    "error": ("ERROR", "出错"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} must be one of {', '.join(LANGS)}")
+    return pair[LANGS.index(lang)]
+
+
+def text(key: str, lang: str) -> str:
+    """A fixed word of the page in ``lang``."""
+    return _pick(_TEXT[key], lang)
+
+
+def verdict_name(label: str, lang: str) -> str:
+    """A verdict label, or ``"not_run"`` / ``"error"``, as shown in ``lang``."""
+    return _pick(_VERDICT[label], lang)

@@ -1,0 +1,157 @@
+"""The report: rendered from stored results alone, summary.json schema, errors shown not raised."""
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from mustknow.lab import runner
+from mustknow.lab.claims import VERDICTS
+from mustknow.lab.report import render, terminal_table
+from mustknow.lab.report.html import source_location
+from mustknow.lab.report.summary import jsonable
+
+HERE = Path(__file__).resolve().parent
+IDS = ["q01.fake-shifted", "q01.fake-shared", "q02.fake-broken-rule"]
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    monkeypatch.syspath_prepend(str(HERE))
+    import lab_fakes
+
+    lab_fakes.install(monkeypatch)
+    return lab_fakes
+
+
+@pytest.fixture
+def results(fakes, tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    runner.run([c for q in fakes.make_questions() for c in q.claims], results_dir=root, progress=False)
+    return root
+
+
+def test_report_from_results_alone(fakes, results, tmp_path):
+    report = render(None, tmp_path / "report", "quick", results, "en")
+    page = report.index.read_text(encoding="utf-8")
+    for cid in IDS:
+        assert f'id="{cid}"' in page and f'href="#{cid}"' in page
+    assert "Fake question one?" in page and "假问题一?" in page
+    assert "rule exploded" in page  # the broken rule's error is shown, not raised
+    assert 'src="figures/q01.fake-shifted/value.png"' in page
+    assert (tmp_path / "report/figures/q01.fake-shifted/value.png").stat().st_size > 0
+    assert "mustknow/lab/stats.py:" in page  # implemented_by resolved to file:line
+    assert "http://" not in page and "https://" not in page  # offline: nothing fetched
+    assert 'data-lang="en"' in page
+
+
+def test_summary_json_schema(fakes, results, tmp_path):
+    render(None, tmp_path, "quick", results, "en", run_wall_s=1.5)
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert set(summary) >= {"claims", "wall_s", "environ"}
+    assert [c["id"] for c in summary["claims"]] == IDS
+    for c in summary["claims"]:
+        assert set(c) >= {"id", "question", "verdict", "n_seeds", "metric", "threshold", "explanation"}
+        assert isinstance(c["question"], int) and 1 <= c["question"] <= 10
+        assert c["verdict"] is None or c["verdict"] in VERDICTS
+        assert c["n_seeds"] == 3
+    by_id = {c["id"]: c for c in summary["claims"]}
+    assert by_id["q01.fake-shifted"]["verdict"] == "SUPPORTED"
+    assert by_id["q01.fake-shifted"]["evidence"]["threshold"] == 0.5
+    assert by_id["q02.fake-broken-rule"]["status"] == "error"
+    assert "ZeroDivisionError: rule exploded" in by_id["q02.fake-broken-rule"]["explanation"]
+    assert summary["run_wall_s"] == 1.5 and summary["wall_s"] > 0
+    assert set(summary["per_question_wall_s"]) == {"1", "2"}
+    assert summary["environ"]["threads"] == 1
+
+
+def test_missing_results_show_not_run(fakes, tmp_path):
+    report = render(None, tmp_path / "report", "quick", tmp_path / "empty", "en")
+    assert [c["status"] for c in report.summary["claims"]] == ["not_run"] * 3
+    assert all(c["verdict"] is None for c in report.summary["claims"])
+    page = report.index.read_text(encoding="utf-8")
+    assert "NOT RUN" in page and "not run: 0 of 6 trials stored" in page
+    assert report.summary["environ"] == {} and report.summary["wall_s"] == 0
+
+
+def test_partial_results_give_no_verdict(fakes, results, tmp_path):
+    next(results.rglob("*.json")).unlink()
+    report = render(None, tmp_path, "quick", results, "en")
+    assert "not_run" in [c["status"] for c in report.summary["claims"]]
+
+
+def test_chinese_page_and_terminal_table(fakes, results, tmp_path):
+    report = render(None, tmp_path, "quick", results, "zh")
+    page = report.index.read_text(encoding="utf-8")
+    assert 'data-lang="zh"' in page and 'lang="zh-CN"' in page
+    table = terminal_table(report.questions, "zh")
+    assert "支持" in table and "出错" in table and all(cid in table for cid in IDS)
+    table_en = terminal_table(report.questions, "en")
+    assert "SUPPORTED" in table_en and "ERROR" in table_en
+    with pytest.raises(ValueError, match="lang='fr' must be one of en, zh"):
+        render(None, tmp_path, "quick", results, "fr")
+
+
+def test_only_restricts_the_report(fakes, results, tmp_path):
+    only = [c for q in fakes.make_questions() for c in q.claims if c.question == 2]
+    report = render(None, tmp_path, "quick", results, "en", only=only)
+    assert [c["id"] for c in report.summary["claims"]] == ["q02.fake-broken-rule"]
+
+
+def test_note_figures_and_their_failure(fakes, results, tmp_path, monkeypatch):
+    import dataclasses
+
+    import mustknow.lab.questions as registry
+
+    q1, q2 = fakes.make_questions()
+    q1 = dataclasses.replace(q1, note_figures=("curve", "absent"))
+
+    def draw(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "curve.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+        return {"curve": [out_dir / "curve.svg"]}
+
+    monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures",
+                        types.SimpleNamespace(draw_note_figures=draw, NOTE_FIGURES={"curve": draw}))
+    monkeypatch.setattr(registry, "questions", lambda: [q1, q2])
+    page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
+    assert 'src="figures/note/curve.svg"' in page and "figure absent was not drawn" in page
+
+    def broken(out_dir):
+        raise OSError("disk full")
+
+    monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures",
+                        types.SimpleNamespace(draw_note_figures=broken, NOTE_FIGURES={}))
+    page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
+    assert "OSError: disk full" in page
+
+
+def test_broken_claim_figure_is_shown_as_error(fakes, results, tmp_path, monkeypatch):
+    import dataclasses
+
+    import mustknow.lab.questions as registry
+
+    q1, q2 = fakes.make_questions()
+
+    def figure(results, out_dir):
+        raise ValueError("no axes")
+
+    q1 = dataclasses.replace(q1, claims=(dataclasses.replace(q1.claims[0], figure=figure), q1.claims[1]))
+    monkeypatch.setattr(registry, "questions", lambda: [q1, q2])
+    page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
+    assert "figure failed: ValueError: no axes" in page
+
+
+def test_source_location():
+    assert source_location("mustknow.lab.stats.mean_ci").startswith("mustknow/lab/stats.py:")
+    assert source_location("mustknow.lab.stats") == "mustknow/lab/stats.py:1"
+    assert source_location("mustknow.lab.stats.no_such_thing") is None
+    assert source_location("nothing_like_this") is None
+
+
+def test_jsonable_is_strict():
+    out = jsonable({"a": [float("inf"), -float("inf"), float("nan"), 1.0], "b": (2,)})
+    assert out == {"a": ["inf", "-inf", "nan", 1.0], "b": [2]}
+    json.dumps(out, allow_nan=False)
