@@ -117,11 +117,11 @@ def _render(args, claims, run_wall_s: float | None = None):
 
 
 def _cmd_run(args) -> int:
-    from mustknow.lab import runner
-
     claims = _select(args.only)
     _writable(args.results, "results")
     _writable(args.out, "report")
+    from mustknow.lab import runner  # imports torch: only once the input is known to be good
+
     summary = runner.run(claims, args.profile, args.results, args.seeds, args.jobs, args.force,
                          progress=False if args.no_progress else None)
     for trial, error in summary.failed:
@@ -134,9 +134,9 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_list(args) -> int:
+    claims = _select(args.only)
     from mustknow.lab import runner
 
-    claims = _select(args.only)
     if not claims:
         print("no claims defined")
         return 0
@@ -149,11 +149,11 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_show(args) -> int:
+    claims = _select(args.question)
     from mustknow.lab import questions as registry
     from mustknow.lab.report import collect
     from mustknow.lab.report.i18n import verdict_name
 
-    claims = _select(args.question)
     numbers = {c.question for c in claims}
     chosen = [q for q in registry.questions() if q.number in numbers]
     zh = args.lang == "zh"

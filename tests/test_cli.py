@@ -114,4 +114,36 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "results").exists() or args[0] != "run"
+    assert not list(tmp_path.rglob("*.json"))  # nothing ran
+
+
+@pytest.fixture
+def note_figures(monkeypatch):
+    """A stand-in for mustknow.lab.report.note_figures: records the calls, draws one file per figure."""
+    import types
+
+    calls = []
+
+    def draw_note_figures(out_dir, only=None):
+        calls.append(only)
+        names = [only] if only else ["activations", "losses"]
+        for name in names:
+            (out_dir / f"{name}.svg").write_text("<svg/>")
+        return {name: [out_dir / f"{name}.svg"] for name in names}
+
+    module = types.SimpleNamespace(draw_note_figures=draw_note_figures, NOTE_FIGURES={"activations": 1, "losses": 2})
+    monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures", module)
+    return calls
+
+
+def test_plot(note_figures, tmp_path, capsys):
+    assert main(["plot", "--out", str(tmp_path / "figs")]) == 0
+    assert main(["plot", "--out", str(tmp_path / "figs"), "--only", "losses"]) == 0
+    assert note_figures == [None, "losses"]
+    out = capsys.readouterr().out
+    assert "activations: " in out and (tmp_path / "figs/losses.svg").exists()
+    assert main(["plot", "--out", str(tmp_path / "figs"), "--only", "sigmoid"]) == 2
+    assert "unknown figure 'sigmoid'; figures are activations, losses" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert main(["plot", "--out", str(tmp_path / "file")]) == 2
+    assert "cannot write to the figure folder" in capsys.readouterr().err

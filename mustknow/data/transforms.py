@@ -104,10 +104,12 @@ def random_shift_rotate(
 
 
 class RandomShiftRotate(nn.Module):
-    """Module form of :func:`random_shift_rotate`, drawing from the global generator.
+    """Module form of :func:`random_shift_rotate`.
 
     Like torchvision's transforms, it augments whenever it is called (it does
-    not look at ``training``): apply it to training batches only.
+    not look at ``training``): apply it to training batches only. ``forward``
+    takes an optional CPU ``generator``; without one it draws from the global
+    generator.
 
     Args:
         max_shift: largest shift in pixels, an int >= 0. Default 1.
@@ -131,8 +133,8 @@ class RandomShiftRotate(nn.Module):
         self.max_shift = check_number(max_shift, "max_shift", low=0, integer=True)
         self.max_degrees = float(check_number(max_degrees, "max_degrees", low=0.0))
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return random_shift_rotate(images, self.max_shift, self.max_degrees)
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return random_shift_rotate(images, self.max_shift, self.max_degrees, generator)
 
     def extra_repr(self) -> str:
         return f"max_shift={self.max_shift}, max_degrees={self.max_degrees}"

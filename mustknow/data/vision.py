@@ -29,16 +29,14 @@ from .datasets import Split
 
 __all__ = ["VISION_DATASETS", "load_torchvision"]
 
-#: name -> (torchvision class, folder under root, files needed for train, for test)
+_MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+#: name -> (torchvision class, folder under root, the files torchvision checks for either part)
 _LAYOUT = {
-    "mnist": ("MNIST", "MNIST/raw", ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-              ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")),
-    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw",
-                      ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-                      ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")),
+    "mnist": ("MNIST", "MNIST/raw", _MNIST_FILES),
+    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw", _MNIST_FILES),
     "cifar10": ("CIFAR10", "cifar-10-batches-py",
-                tuple(f"data_batch_{i}" for i in range(1, 6)) + ("batches.meta",),
-                ("test_batch", "batches.meta")),
+                tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch", "batches.meta")),
 }  # fmt: skip
 
 #: The names :func:`load_torchvision` accepts.
@@ -65,10 +63,11 @@ def load_torchvision(name: str, root: str | Path, train: bool = True) -> Split:
 
     Raises:
         ValueError: unknown ``name``.
+        TypeError: ``train`` not a bool.
         FileNotFoundError: files missing under ``root`` (the message lists
             them and says how to get them).
-        ImportError: torchvision is not installed (the message says how to
-            install it).
+        ImportError: torchvision is not installed or does not load with this
+            torch (the message says why and how to install it).
 
     Example:
         >>> split = load_torchvision("mnist", "~/data")  # doctest: +SKIP
@@ -76,12 +75,15 @@ def load_torchvision(name: str, root: str | Path, train: bool = True) -> Split:
         torch.Size([60000, 1, 28, 28])
     """
     check_choice(name, "name", VISION_DATASETS)
-    cls_name, folder, train_files, test_files = _LAYOUT[name]
+    if not isinstance(train, bool):
+        raise TypeError(f"train must be a bool; got {type(train).__name__} {train!r}")
+    cls_name, folder, files = _LAYOUT[name]
     base = Path(root).expanduser() / folder
-    missing = [f for f in (train_files if train else test_files) if not (base / f).is_file()]
+    missing = [f for f in files if not (base / f).is_file()]
     if missing:
+        # torchvision checks every file of the set, whichever part is asked for.
         raise FileNotFoundError(
-            f"{name} ({'train' if train else 'test'}) needs these files under {base}: "
+            f"{name} needs these files under {base}: "
             f"{', '.join(missing)} missing. mustknow never downloads data: on a machine "
             f"with internet access run torchvision.datasets.{cls_name}({str(root)!r}, "
             f"download=True) and copy the folder here (or use load_dataset('digits'), "
@@ -89,9 +91,9 @@ def load_torchvision(name: str, root: str | Path, train: bool = True) -> Split:
         )
     try:
         import torchvision
-    except ImportError as err:
+    except Exception as err:  # not installed (ImportError), or built for another torch (RuntimeError)
         raise ImportError(
-            f"load_torchvision({name!r}) needs torchvision, which is not installed: "
+            f"load_torchvision({name!r}) needs a working torchvision ({type(err).__name__}: {err}): "
             f'run pip install "mustknow[vision]" (a torchvision build matching torch '
             f"{torch.__version__}), or use load_dataset('digits'), which needs nothing extra."
         ) from err

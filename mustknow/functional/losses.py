@@ -88,10 +88,12 @@ def _check_class_weight(weight, num_classes: int, input: torch.Tensor, name: str
 
 def _check_index_target(
     input: torch.Tensor, target: torch.Tensor, ignore_index: int | None, what: str
-) -> int:
+) -> tuple[int, torch.Tensor | None, torch.Tensor]:
     """Validate class-index targets for ``input`` of shape (C,), (N, C) or (N, C, d1, ...).
 
-    Returns the number of classes C.
+    Returns the number of classes C, the mask of non-ignored elements (None
+    without ``ignore_index``) and the targets with ignored entries set to 0
+    (safe to index with).
     """
     if input.dim() == 0:
         raise ValueError(f"input must be (C,), (N, C) or (N, C, d1, ...) {what}; got a 0-D tensor")
@@ -105,8 +107,13 @@ def _check_index_target(
             f"target must have shape {tuple(expected)} (input {tuple(input.shape)} without its class "
             f"dim {class_dim}); got {tuple(target.shape)}"
         )
-    check_class_indices(target, num_classes, ignore_index)
-    return num_classes
+    if ignore_index is None:
+        check_class_indices(target, num_classes)
+        return num_classes, None, target
+    valid = target != ignore_index  # (N, *)
+    safe = target.masked_fill(~valid, 0)  # keeps target's dtype, so a float target still fails the check
+    check_class_indices(safe, num_classes)  # one pass; no boolean indexing of the ignored entries
+    return num_classes, valid, safe
 
 
 # --------------------------------------------------------------------------
@@ -304,30 +311,26 @@ class _MultiMargin(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, target, p, margin, w_y):
-        ctx.save_for_backward(input, target, w_y)
-        ctx.p, ctx.margin = p, margin
-        h, _ = _MultiMargin._terms(input, target, p, margin)
-        return h.sum(1) * (w_y / input.shape[1])  # (N, C) -> (N,)
-
-    @staticmethod
-    def _terms(input, target, p, margin):
-        """Return h(z) and h'(z), zero in the target column; both (N, C)."""
         idx = target.unsqueeze(1)  # (N,) -> (N, 1)
-        z = margin - input.gather(1, idx) + input  # (N, C)
-        not_target = torch.ones_like(z, dtype=torch.bool).scatter_(1, idx, False)
-        hinge = torch.where(not_target & (z > 0), z, torch.zeros_like(z))
-        if p == 1:
-            return hinge, (hinge > 0).to(z.dtype)
-        return hinge * hinge, 2 * hinge
+        h = input - (input.gather(1, idx) - margin)  # z: (N, C)
+        h.clamp_min_(0).scatter_(1, idx, 0.0)  # max(0, z), target column excluded
+        ctx.save_for_backward(input, idx, w_y, h)
+        ctx.p, ctx.margin = p, margin
+        total = h.sum(1) if p == 1 else (h * h).sum(1)  # (N, C) -> (N,)
+        return total * (w_y / input.shape[1])
 
     @staticmethod
     def backward(ctx, grad):
-        input, target, w_y = ctx.saved_tensors
-        _, dh = _MultiMargin._terms(input, target, ctx.p, ctx.margin)
+        input, idx, w_y, h = ctx.saved_tensors
         scale = (grad * w_y / input.shape[1]).unsqueeze(1)  # (N,) -> (N, 1)
-        g = dh * scale  # (N, C)
-        g_target = -g.sum(1, keepdim=True)  # (N, C) -> (N, 1)
-        g = g.scatter(1, target.unsqueeze(1), g_target)
+        if torch.is_grad_enabled():
+            # Double backward: rebuild h from the saved scores, differentiably.
+            h = (input - (input.gather(1, idx) - ctx.margin)).clamp_min(0).scatter(1, idx, 0.0)
+            g = ((h > 0).to(h.dtype) if ctx.p == 1 else 2 * h) * scale  # (N, C)
+            return g.scatter(1, idx, -g.sum(1, keepdim=True)), None, None, None, None
+        # h >= 0, so sign(h) is the step [z > 0] (0 at the kink).
+        g = h.sign().mul_(scale) if ctx.p == 1 else torch.mul(h, 2 * scale)  # (N, C)
+        g.scatter_(1, idx, -g.sum(1, keepdim=True))  # d/ds_y: (N, C) -> (N, 1)
         return g, None, None, None, None
 
 
@@ -384,7 +387,7 @@ def multi_margin_loss(
     check_reduction(reduction)
     if input.dim() not in (1, 2):
         raise ValueError(f"input must be 1-D (C,) or 2-D (N, C); got shape {tuple(input.shape)}")
-    num_classes = _check_index_target(input, target, None, "for multi_margin_loss")
+    num_classes, _, _ = _check_index_target(input, target, None, "for multi_margin_loss")
     w = _check_class_weight(weight, num_classes, input)
     unbatched = input.dim() == 1
     if unbatched:
@@ -432,10 +435,8 @@ class _CrossEntropyIndex(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, input, target, weight, ignore_index, eps):
+    def forward(ctx, input, safe, valid, weight, eps):
         num_classes = input.shape[1]
-        valid = target != ignore_index  # (N, *)
-        safe = torch.where(valid, target, torch.zeros_like(target)).unsqueeze(1)  # (N, *) -> (N, 1, *)
         m = input.amax(1, keepdim=True)  # (N, C, *) -> (N, 1, *)
         d = input - m  # (N, C, *), <= 0
         d_y = d.gather(1, safe)  # (N, 1, *)
@@ -648,7 +649,7 @@ def cross_entropy(
         if ignore_index != -100:
             warnings.warn("ignore_index is ignored for class-probability targets", stacklevel=2)
     else:
-        _check_index_target(input, target, ignore_index, "logits")
+        _, valid, safe = _check_index_target(input, target, ignore_index, "logits")
     w = _check_class_weight(weight, num_classes, input)
 
     if class_dim == 0:
@@ -657,12 +658,14 @@ def cross_entropy(
         loss = _CrossEntropyProb.apply(input, target, w, eps)  # (N, C, *) -> (N, *)
         denominator = loss.numel()
     else:
-        loss = _CrossEntropyIndex.apply(input, target, w, ignore_index, eps)  # (N, C, *) -> (N, *)
-        valid = target != ignore_index  # (N, *)
+        if class_dim == 0:
+            valid, safe = valid.unsqueeze(0), safe.unsqueeze(0)  # () -> (1,)
+        # (N, C, *) -> (N, *); safe: (N, *) -> (N, 1, *)
+        loss = _CrossEntropyIndex.apply(input, safe.unsqueeze(1), valid, w, eps)
         if w is None:
             denominator = valid.sum().to(loss.dtype)
         else:
-            denominator = torch.where(valid, w[torch.where(valid, target, 0)], 0).sum()
+            denominator = torch.where(valid, w[safe], 0).sum()
     if class_dim == 0:
         loss = loss.squeeze(0)  # (1,) -> ()
     return reduce(loss, reduction, denominator)
@@ -759,23 +762,46 @@ class _BCEWithLogits(torch.autograd.Function):
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight):
         ctx.save_for_backward(input, target, weight, pos_weight)
-        sp, _ = _softplus_sigmoid(-input)
-        lam = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-        loss = (1.0 - target) * input + lam * sp
-        return loss if weight is None else loss * weight
+        sp = _BCEWithLogits._softplus_neg(input)
+        loss = torch.addcmul(input, target, input, value=-1.0)  # (1 - t) x
+        if pos_weight is None:
+            loss.add_(sp)
+        else:
+            loss.addcmul_(1.0 + (pos_weight - 1.0) * target, sp)
+        return loss if weight is None else loss.mul_(weight)
+
+    @staticmethod
+    def _softplus_neg(x):
+        """sp(-x) = log(1 + e^{-|x|}) + max(-x, 0), in place on one temporary (no autograd)."""
+        return x.abs().neg_().exp_().log1p_().sub_(x.clamp(max=0))
 
     @staticmethod
     def backward(ctx, grad):
         input, target, weight, pos_weight = ctx.saved_tensors
-        sp, sig = _softplus_sigmoid(-input)  # sp(-x), sigma(-x)
         g = grad if weight is None else grad * weight
         gx = gt = None
+        if torch.is_grad_enabled():
+            # Double backward: differentiable operations on the saved inputs.
+            sp, sig = _softplus_sigmoid(-input)  # sp(-x), sigma(-x)
+            if ctx.needs_input_grad[0]:
+                lam = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
+                gx = g * ((1.0 - target) - lam * sig)
+            if ctx.needs_input_grad[1]:
+                gt = g * (-input if pos_weight is None else (pos_weight - 1.0) * sp - input)
+            return gx, gt, None, None
         if ctx.needs_input_grad[0]:
-            lam = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-            gx = g * ((1.0 - target) - lam * sig)
+            # sigma(x) = 1 / (1 + e^{-x}); for x << 0, e^{-x} overflows to inf and
+            # the reciprocal is exactly 0 (never NaN). (1 - t) - lam sigma(-x) = lam sigma(x) - rho t.
+            sig = torch.exp(-input).add_(1.0).reciprocal_()
+            if pos_weight is None:
+                gx = sig.sub_(target).mul_(g)
+            else:
+                gx = sig.mul_(1.0 + (pos_weight - 1.0) * target).sub_(pos_weight * target).mul_(g)
         if ctx.needs_input_grad[1]:
-            dt = -input if pos_weight is None else (pos_weight - 1.0) * sp - input
-            gt = g * dt
+            if pos_weight is None:
+                gt = -input * g
+            else:
+                gt = _BCEWithLogits._softplus_neg(input).mul_(pos_weight - 1.0).sub_(input).mul_(g)
         return gx, gt, None, None
 
 
@@ -1052,7 +1078,7 @@ def focal_loss(
                 f"target of shape {tuple(target.shape)} for input {tuple(input.shape)} must hold integer "
                 f"class indices; got dtype {target.dtype} (binary probability targets need input's shape)"
             )
-        num_classes = _check_index_target(input, target, ignore_index, "logits")
+        num_classes, valid, safe = _check_index_target(input, target, ignore_index, "logits")
         if alpha is not None and not isinstance(alpha, torch.Tensor):
             raise TypeError(
                 f"alpha must be a tensor of shape (C,) = ({num_classes},) or None for multiclass input; "
@@ -1061,9 +1087,7 @@ def focal_loss(
         a = _check_class_weight(alpha, num_classes, input, "alpha")
         unbatched = input.dim() == 1
         if unbatched:
-            input, target = input.unsqueeze(0), target.unsqueeze(0)  # (C,) -> (1, C); () -> (1,)
-        valid = target != ignore_index  # (N, *)
-        safe = torch.where(valid, target, 0)
+            input, valid, safe = input.unsqueeze(0), valid.unsqueeze(0), safe.unsqueeze(0)  # (C,) -> (1, C)
         coef = torch.where(valid, 1.0 if a is None else a[safe], zero).to(input.dtype)
         loss = _FocalMulticlass.apply(input, safe.unsqueeze(1), coef, gamma)  # (N, C, *) -> (N, *)
         if unbatched:

@@ -113,11 +113,20 @@ class Normalize(torch.autograd.Function):
         # variance for it exactly: var = mean(xc^2) - delta^2 (no cancellation, delta ~ 0).
         delta = _sum_over(xc, dims) / n  # (1, Q, 1, 1)
         mean = mean0 + delta
-        var = (_sum_over(xc.square(), dims) / n - delta.square()).clamp_min(0.0)  # biased
+        # sum of squares as a squared 2-norm: one read, no squared copy.
+        sum_sq = torch.linalg.vector_norm(xc, 2, dim=dims, keepdim=True).square()  # (1, Q, 1, 1)
+        var = (sum_sq / n - delta.square()).clamp_min(0.0)  # biased
         rstd = (var + eps).rsqrt()
-        scale = rstd if weight is None else rstd * weight.unsqueeze(-1)  # (1, Q, S, 1)
-        shift = -delta * scale if bias is None else bias.unsqueeze(-1) - delta * scale
-        y = torch.addcmul(shift, xc, scale)  # one pass: gamma * (x - mean) / sigma + beta
+        if weight is not None and _shared_row(weight, x):
+            # Layer norm: gamma varies over the whole row, so a fused per-element
+            # scale would be a full tensor; normalise, then apply the affine.
+            x_hat = torch.addcmul(-delta * rstd, xc, rstd)  # (P, Q, S, R)
+            w = weight.unsqueeze(-1)  # (1, S, 1)
+            y = x_hat * w if bias is None else torch.addcmul(bias.unsqueeze(-1), x_hat, w)
+        else:
+            scale = rstd if weight is None else rstd * weight.unsqueeze(-1)  # (1, Q, S, 1)
+            shift = -delta * scale if bias is None else bias.unsqueeze(-1) - delta * scale
+            y = torch.addcmul(shift, xc, scale)  # one pass: gamma * (x - mean) / sigma + beta
         ctx.save_for_backward(xc, weight, rstd, delta)
         ctx.bias_shape = None if bias is None else bias.shape
         mean_q, var_q = mean.view(-1), var.view(-1)  # (1, Q, 1, 1) -> (Q,)
@@ -130,21 +139,23 @@ class Normalize(torch.autograd.Function):
         xc, weight, rstd, delta = ctx.saved_tensors
         p, q, s, r = xc.shape
         n = p * s * r
-        # Partial sums over P and R: (P, Q, S, R) -> (1, Q, S, 1); x - mean = xc - delta.
+        # Partial sums over P and R, about mean0: (P, Q, S, R) -> (1, Q, S, 1).
         sum_g = _sum_over(grad_y, (0, 3))
-        sum_gxc = _sum_over(grad_y * xc, (0, 3)) - delta * sum_g
+        sum_gxc = _sum_over(grad_y * xc, (0, 3))
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
+            # (1, Q, S, 1) -> (1, Q, 1, 1): sums over S weighted by gamma; x - mean = xc - delta.
+            sum_h = _weighted_sum_over_s(sum_g, weight)
+            sum_hxc = _weighted_sum_over_s(sum_gxc, weight) - delta * sum_h
+            b = -rstd.pow(3) * sum_hxc / n
+            c = -rstd * sum_h / n - b * delta
             a = rstd if weight is None else rstd * weight.unsqueeze(-1)  # (1, Q, S, 1)
-            # (1, Q, S, 1) -> (1, Q, 1, 1): sum over S of gamma * partial sums.
-            b = -rstd.pow(3) * _weighted_sum_over_s(sum_gxc, weight) / n
-            c = -rstd * _weighted_sum_over_s(sum_g, weight) / n - b * delta
             grad_x = torch.addcmul(c, grad_y, a).addcmul_(xc, b)  # (P, Q, S, R)
         if weight is not None and ctx.needs_input_grad[1]:
-            if weight.shape[0] == 1 < q:  # one weight row shared by every q: sum over q by a product
-                grad_w = rstd.view(1, q) @ sum_gxc.reshape(q, s)  # (1, Q) @ (Q, S) -> (1, S)
+            if _shared_row(weight, xc):  # sum over q by matrix products, (1, Q) @ (Q, S) -> (1, S)
+                grad_w = rstd.view(1, q) @ sum_gxc.reshape(q, s) - (rstd * delta).view(1, q) @ sum_g.reshape(q, s)
             else:
-                grad_w = (sum_gxc * rstd).view(q, s)  # (1, Q, S, 1) -> (Q, S)
+                grad_w = ((sum_gxc - delta * sum_g) * rstd).view(q, s)  # (1, Q, S, 1) -> (Q, S)
         if ctx.bias_shape is not None and ctx.needs_input_grad[2]:
             grad_b = sum_g.reshape(q, s).sum_to_size(ctx.bias_shape)  # (1, Q, S, 1) -> (Q or 1, S)
         return grad_x, grad_w, grad_b, None
@@ -156,12 +167,17 @@ def _sum_over(t: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
     return t.sum(dim=dims, keepdim=True) if dims else t
 
 
+def _shared_row(weight: torch.Tensor, x: torch.Tensor) -> bool:
+    """True when a (1, S) weight row is shared by Q > 1 rows of x (P, Q, S, R): layer norm."""
+    return weight.shape[0] == 1 < x.shape[1] and x.shape[2] > 1
+
+
 def _weighted_sum_over_s(t: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
     """``sum_s weight[q, s] * t[0, q, s, 0]`` as (1, Q, 1, 1); weight (Q, S), (1, S) or None (ones)."""
     _, q, s, _ = t.shape
     if weight is None:
         return _sum_over(t, (2,))
-    if weight.shape[0] == 1 < q and s > 1:  # shared row: a matrix-vector product, (Q, S) @ (S,) -> (Q,)
+    if _shared_row(weight, t):  # a matrix-vector product, (Q, S) @ (S,) -> (Q,)
         return (t.reshape(q, s) @ weight.view(s)).view(1, q, 1, 1)
     return _sum_over(t * weight.unsqueeze(-1), (2,))
 

@@ -1,4 +1,4 @@
-"""One training loop for every experiment: configured, deterministic, fast.
+r"""One training loop for every experiment: configured, deterministic, fast.
 
 :func:`fit` trains a model on a :class:`~mustknow.data.Split` under a frozen
 :class:`TrainConfig` and returns a :class:`History` of per-epoch losses and
@@ -19,6 +19,11 @@ Penalties (``l1``, ``l2``, ``proximal_l1``) apply to the weights only
 default, leaving biases and normalisation parameters free, as scikit-learn's
 ``Lasso`` and ``Ridge`` leave the intercept free; ``penalty_on="all"`` covers
 every parameter, which is what PyTorch's ``weight_decay`` does.
+
+scikit-learn's ``Lasso(alpha)`` minimises :math:`\frac{1}{2n}\lVert y - Xw
+\rVert^2 + \alpha \lVert w \rVert_1`; the same objective here is ``loss_fn =
+0.5 * MSE`` with ``proximal_l1=alpha`` (or MSE with ``proximal_l1=2 * alpha``),
+trained full-batch with plain SGD.
 """
 
 from __future__ import annotations
@@ -100,7 +105,8 @@ class TrainConfig:
     # With early stopping: reload the best-val-loss weights at the end (Prechelt 1998's rule).
     restore_best: bool = True
     # None: no augmentation. Else a callable on the input batch; called with
-    # generator=<fit's own generator> when it accepts that keyword, for determinism.
+    # generator=<fit's own CPU generator> when it accepts that keyword, for determinism
+    # (e.g. functools.partial(mustknow.data.random_shift_rotate, max_shift=1)).
     augment: Callable[..., torch.Tensor] | None = None
     # Std of Gaussian noise added to every training input batch (noise injection); 0 = off.
     input_noise_std: float = 0.0
@@ -294,6 +300,11 @@ def _correct(output: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, 
     return None
 
 
+def _primary(output: Any) -> torch.Tensor:
+    """The prediction in a model's output: the first element of a tuple or list output."""
+    return output[0] if isinstance(output, (tuple, list)) else output
+
+
 def _inputs_like(split: Split, model: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     """The split's tensors on the model's device; x (and real y) in its float dtype."""
     param = next((p for p in model.parameters() if p.is_floating_point()), None)
@@ -308,7 +319,8 @@ def _inputs_like(split: Split, model: nn.Module) -> tuple[torch.Tensor, torch.Te
 def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """The model's outputs on ``x``, in eval mode, batched, without gradients.
 
-    The model's train/eval mode is restored afterwards.
+    For a model returning a tuple or list (a multi-task model), the first
+    element. The model's train/eval mode is restored afterwards.
 
     Example:
         >>> predict_logits(nn.Linear(3, 2), torch.zeros(5, 3)).shape
@@ -320,7 +332,7 @@ def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) ->
     was_training = model.training
     model.eval()
     try:
-        outs = [model(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+        outs = [_primary(model(x[i : i + batch_size])) for i in range(0, x.shape[0], batch_size)]
     finally:
         model.train(was_training)
     return torch.cat(outs)  # batches of (B, ...) -> (N, ...)
@@ -372,7 +384,7 @@ def evaluate(
             xb, yb = x[i : i + batch_size], y[i : i + batch_size]
             out = model(xb)
             total += float(loss_fn(out, yb)) * yb.shape[0]
-            c = _correct(out, yb)
+            c = _correct(_primary(out), yb)
             if c is not None:
                 hits += int(c[0])
                 counted += int(c[1])
@@ -441,7 +453,9 @@ def fit(
         seed: seed of every random draw inside fit (keyword only).
         loss_fn: ``loss_fn(output, target) -> scalar mean loss``. Default:
             :func:`mustknow.functional.cross_entropy` for integer targets,
-            mean squared error for real ones.
+            mean squared error for real ones. A model may return a tuple or
+            list (an auxiliary head for multi-task learning): ``loss_fn``
+            gets it whole, accuracy uses its first element.
         eval_every: evaluate ``val`` every this many epochs (and at the last).
             Default 1.
         on_epoch: ``on_epoch(epoch, model, history)`` after each epoch's
@@ -487,10 +501,11 @@ def fit(
     loss_fn = loss_fn or _default_loss(y)
     n = x.shape[0]
     batch = n if config.batch_size is None else min(config.batch_size, n)
-    shuffle_seed, noise_seed, global_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
-    shuffler = torch.Generator().manual_seed(shuffle_seed)
-    noiser = torch.Generator(device=device).manual_seed(noise_seed)
-    torch.manual_seed(global_seed)
+    streams = (int(s) for s in np.random.SeedSequence(seed).generate_state(4))
+    shuffler = torch.Generator().manual_seed(next(streams))
+    noiser = torch.Generator(device=device).manual_seed(next(streams))
+    augmenter = torch.Generator().manual_seed(next(streams))  # CPU: transforms draw on the CPU
+    torch.manual_seed(next(streams))
 
     optimizer = _optimizer(model, config)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -512,7 +527,7 @@ def fit(
     if augment is not None:
         try:
             if "generator" in inspect.signature(augment).parameters:
-                augment_kwargs = {"generator": noiser}
+                augment_kwargs = {"generator": augmenter}
         except (TypeError, ValueError):  # builtins without a signature
             pass
 
@@ -559,7 +574,7 @@ def fit(
                 break
             loss_sum += float(data_loss.detach()) * yb.shape[0]
             seen += yb.shape[0]
-            c = _correct(out.detach(), yb)
+            c = _correct(_primary(out).detach(), yb)
             if c is None:
                 has_acc = False
             else:
@@ -590,7 +605,7 @@ def fit(
             history.val_epochs.append(epoch)
             if not math.isnan(res["acc"]):
                 history.val_acc.append(res["acc"])
-            if history.best_val_loss is None or res["loss"] < history.best_val_loss:
+            if not math.isnan(res["loss"]) and (history.best_val_loss is None or res["loss"] < history.best_val_loss):
                 history.best_val_loss, history.best_epoch = res["loss"], epoch
             if stopper is not None and stopper.step(res["loss"], model):
                 history.stop_reason = "early_stopping"
@@ -599,7 +614,7 @@ def fit(
         if history.stop_reason != "epochs":
             break
 
-    if stopper is not None and config.restore_best and history.val_loss:
+    if stopper is not None and config.restore_best and stopper.best is not None:
         stopper.restore(model)
     model.train(was_training)
     history.wall_s = time.perf_counter() - start_time

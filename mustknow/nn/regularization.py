@@ -174,7 +174,7 @@ class EarlyStopping:
         TypeError: non-int ``patience``.
 
     Example:
-        >>> stopper = EarlyStopping(patience=2)
+        >>> stopper = EarlyStopping(patience=2, restore_best=False)
         >>> [stopper.step(v) for v in [1.0, 0.8, 0.9, 0.85]]
         [False, False, False, True]
         >>> stopper.best, stopper.best_epoch

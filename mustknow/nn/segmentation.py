@@ -397,8 +397,8 @@ def adversarial_training_step(
         for p, flag in zip(discriminator.parameters(), flags):
             p.requires_grad_(flag)
     return {
-        "disc_loss": float(disc_loss),
-        "seg_ce": float(ce),
-        "seg_adv": float(adv),
-        "seg_loss": float(seg_loss),
+        "disc_loss": disc_loss.item(),
+        "seg_ce": ce.item(),
+        "seg_adv": adv.item(),
+        "seg_loss": seg_loss.item(),
     }

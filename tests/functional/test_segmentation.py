@@ -1,5 +1,6 @@
 """Tests for mustknow.functional.segmentation."""
 
+import functools
 import math
 
 import pytest
@@ -20,6 +21,9 @@ OVERLAP = {
     "tversky": S.tversky_loss,
     "gdl": S.generalized_dice_loss,
 }
+
+# fast mode: checks random projections of the Jacobian, enough to catch a wrong backward
+gradcheck = functools.partial(torch.autograd.gradcheck, fast_mode=True)
 
 needs_ce = pytest.mark.skipif(
     not hasattr(MF, "cross_entropy") or not hasattr(MF, "softplus"), reason="cross_entropy/softplus not available"
@@ -117,7 +121,7 @@ def _inputs(c=3, mode="multiclass", ignore=True, seed=0):
 def test_gradcheck_overlap_index(name, per_image):
     x, y = _inputs()
     fn = OVERLAP[name]
-    assert torch.autograd.gradcheck(lambda x: fn(x, y, per_image=per_image), (x,))
+    assert gradcheck(lambda x: fn(x, y, per_image=per_image), (x,))
 
 
 @pytest.mark.parametrize("name", sorted(OVERLAP))
@@ -130,17 +134,17 @@ def test_gradcheck_overlap_soft(name, mode):
     if mode == "multiclass":
         t = t / t.sum(1, keepdim=True)
     fn = OVERLAP[name]
-    assert torch.autograd.gradcheck(lambda x: fn(x, t, mode=mode, reduction="sum"), (x,))
+    assert gradcheck(lambda x: fn(x, t, mode=mode, reduction="sum"), (x,))
 
 
 @pytest.mark.parametrize("name", sorted(OVERLAP))
 def test_gradcheck_binary_index_and_probabilities(name):
     fn = OVERLAP[name]
     x, y = _inputs(c=1, mode="binary")
-    assert torch.autograd.gradcheck(lambda x: fn(x, y, mode="binary"), (x,))
+    assert gradcheck(lambda x: fn(x, y, mode="binary"), (x,))
     x, y = _inputs()
     p = torch.softmax(x.detach(), 1).requires_grad_()
-    assert torch.autograd.gradcheck(lambda p: fn(p, y, from_logits=False, per_image=True), (p,))
+    assert gradcheck(lambda p: fn(p, y, from_logits=False, per_image=True), (p,))
 
 
 @pytest.mark.parametrize("per_image", [False, True])
@@ -148,21 +152,22 @@ def test_gradcheck_binary_index_and_probabilities(name):
 def test_gradcheck_lovasz(per_image, classes):
     x, y = _inputs(c=3)
     w = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda x: S.lovasz_softmax(x, y, classes, per_image, weight=w), (x,))
+    assert gradcheck(lambda x: S.lovasz_softmax(x, y, classes, per_image, weight=w), (x,))
 
 
 @needs_ce
 def test_gradcheck_ce_based():
     x, y = _inputs()
     w = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda x: S.bootstrapped_cross_entropy(x, y, k=5, weight=w), (x,))
-    assert torch.autograd.gradcheck(lambda x: S.ohem_cross_entropy(x, y, 0.5, 4, weight=w), (x,))
-    assert torch.autograd.gradcheck(lambda x: S.dice_ce_loss(x, y, 0.7, 0.3, weight=w), (x,))
-    t = torch.softmax(torch.randn(2, 3, 3, 4, dtype=torch.float64), 1)
-    assert torch.autograd.gradcheck(lambda x: S.dice_ce_loss(x, t, weight=w), (x,))
+    assert gradcheck(lambda x: S.bootstrapped_cross_entropy(x, y, k=5, weight=w), (x,))
+    assert gradcheck(lambda x: S.ohem_cross_entropy(x, y, 0.5, 4, weight=w), (x,))
+    assert gradcheck(lambda x: S.dice_ce_loss(x, y, 0.7, 0.3, weight=w), (x,))
+    t = torch.rand(2, 3, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+    t = t / t.sum(1, keepdim=True)
+    assert gradcheck(lambda x: S.dice_ce_loss(x, t, weight=w), (x,))
     f, r = torch.randn(4, dtype=torch.float64, requires_grad=True), torch.randn(4, dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda f: S.adversarial_loss(f, r), (f,))
-    assert torch.autograd.gradcheck(lambda f: S.adversarial_loss(f), (f,))
+    assert gradcheck(lambda f: S.adversarial_loss(f, r), (f,))
+    assert gradcheck(lambda f: S.adversarial_loss(f), (f,))
 
 
 # --------------------------------------------------------------------------- #
@@ -170,13 +175,13 @@ def test_gradcheck_ce_based():
 # --------------------------------------------------------------------------- #
 
 
-def _compare(ours, theirs, x):
+def _compare(ours, theirs, x, rtol=1e-9):
     a = ours(x)
     (ga,) = torch.autograd.grad(a, x)
     b = theirs(x)
     (gb,) = torch.autograd.grad(b, x)
-    torch.testing.assert_close(a, b.to(a.dtype), rtol=1e-9, atol=1e-12)
-    torch.testing.assert_close(ga, gb, rtol=1e-8, atol=1e-12)
+    torch.testing.assert_close(a, b.to(a.dtype), rtol=rtol, atol=1e-3 * rtol)
+    torch.testing.assert_close(ga, gb, rtol=10 * rtol, atol=1e-3 * rtol)
 
 
 @pytest.mark.parametrize("per_image", [False, True])
@@ -186,7 +191,8 @@ def _compare(ours, theirs, x):
 def test_matches_monai_dice(per_image, include_background, squared, jaccard):
     # MONAI: 1 - (2 tp + nr) / (2 (tp + k fp + k fn) + dr), k = 1/2 (Dice) or 1 (Jaccard), mean over (N, C)
     # (batch=False) or over C (batch=True). Ours with smooth s equals it for nr = dr = s (Dice) and
-    # nr = dr = 2 s (Jaccard), per_image = not batch.
+    # nr = dr = 2 s (Jaccard), per_image = not batch. With squared_pred MONAI forms sum(pt) as
+    # (|p|^2 + |t|^2 - |p - t|^2) / 2 from vector norms, which differs from the direct sum by ~1e-8.
     x, y = _inputs(c=4, ignore=False)
     s = 0.5
     smooth_monai = 2 * s if jaccard else s
@@ -200,6 +206,7 @@ def test_matches_monai_dice(per_image, include_background, squared, jaccard):
                        squared_pred=squared),
         lambda x: ref(x, y.unsqueeze(1)),
         x,
+        rtol=1e-6 if squared else 1e-9,
     )
 
 
@@ -220,6 +227,7 @@ def test_matches_monai_sigmoid_and_soft_label():
 def test_matches_monai_generalized_dice(w_type, per_image):
     # MONAI: 1 - (2 sum w tp + nr) / (sum w (2 tp + fp + fn) + dr); infinite weights (absent classes)
     # replaced by the max finite weight of the sample (batch=False) or batch (batch=True): our rule.
+    # MONAI computes the weights in float32, hence the tolerance.
     x, y = _inputs(c=4, ignore=False)
     y[0][y[0] == 3] = 2  # class 3 absent from image 0
     ref = monai_losses.GeneralizedDiceLoss(
@@ -229,6 +237,7 @@ def test_matches_monai_generalized_dice(w_type, per_image):
         lambda x: S.generalized_dice_loss(x, y, w_type, per_image=per_image, smooth=1e-5),
         lambda x: ref(x, y.unsqueeze(1)),
         x,
+        rtol=1e-6,
     )
 
 
@@ -336,7 +345,7 @@ def test_empty_masks_and_absent_classes_are_finite(name, per_image, case):
     (grad,) = torch.autograd.grad(loss, x)
     assert torch.isfinite(loss) and torch.isfinite(grad).all()
     if case == "all_ignored":
-        assert float(loss) == 0.0 and torch.all(grad == 0)
+        assert float(loss.detach()) == 0.0 and torch.all(grad == 0)
 
 
 @pytest.mark.parametrize("name", sorted(OVERLAP))

@@ -7,6 +7,8 @@ tests) see it too::
     python tests/lab/lab_fakes.py run --results R --out O
 
 ``MUSTKNOW_FAKE_SLEEP`` (seconds per trial, default 0) makes trials slow.
+Heavy imports (torch, scipy) wait until a trial or a verdict needs them, so the
+CLI's bad-input checks run in a fresh interpreter in well under a second.
 """
 
 from __future__ import annotations
@@ -17,9 +19,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
-from mustknow.lab import stats
 from mustknow.lab.claims import Claim, Question, Verdict
 
 
@@ -31,6 +30,8 @@ class FakeConfig:
 
 def experiment(config: FakeConfig, seed: int) -> dict:
     """A matrix product with noise: uses torch's kernels, so thread count could matter if not fixed."""
+    import torch
+
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(64, 96, generator=g)
     w = torch.randn(96, 64, generator=g)
@@ -62,6 +63,8 @@ def other_arm(profile: str) -> list[FakeConfig]:
 
 
 def verdict(results: list[dict]) -> Verdict:
+    from mustknow.lab import stats
+
     ci = stats.mean_ci(stats.metric_values(stats.select(results, shift=1.0), "value"))
     label = stats.decide(ci, 0.5, ">")
     return Verdict(label, f"value {ci} vs 0.5", f"数值 {ci},阈值 0.5",
@@ -99,10 +102,10 @@ def _claim(id: str, question: int, **kw) -> Claim:
 def make_questions() -> list[Question]:
     """Question 1: two claims sharing three trials (one with a figure), 6 trials in all; question 2: one
     claim (3 trials) whose rule raises. 9 distinct trials with the default seeds."""
-    q1 = Question(1, "假问题一?", "Fake question one?", "An answer.", "一个回答。", ("mustknow.lab.stats.mean_ci",),
-                  (), (_claim("q01.fake-shifted", 1, figure=figure), _claim("q01.fake-shared", 1, configs=shifted_only)))
-    q2 = Question(2, "假问题二?", "Fake question two?", "Another answer.", "另一个回答。",
-                  ("mustknow.lab.nothing_here",), (), (_claim("q02.fake-broken-rule", 2, configs=other_arm, verdict=broken_verdict),))
+    q1 = Question(1, "假问题一?", "Fake question one?", "An answer.", "一个回答。", ("mustknow.lab.stats.mean_ci",), (),
+                  (_claim("q01.fake-shifted", 1, figure=figure), _claim("q01.fake-shared", 1, configs=shifted_only)))
+    q2 = Question(2, "假问题二?", "Fake question two?", "Another answer.", "另一个回答。", ("mustknow.lab.nothing_here",),
+                  (), (_claim("q02.fake-broken-rule", 2, configs=other_arm, verdict=broken_verdict),))
     return [q1, q2]
 
 

@@ -108,7 +108,9 @@ def test_note_figures_and_their_failure(fakes, results, tmp_path, monkeypatch):
     q1, q2 = fakes.make_questions()
     q1 = dataclasses.replace(q1, note_figures=("curve", "absent"))
 
-    def draw(out_dir):
+    def draw(out_dir, only=None):
+        if only == "absent":
+            raise ValueError("only='absent' must be one of 'curve'")
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "curve.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
         return {"curve": [out_dir / "curve.svg"]}
@@ -117,9 +119,9 @@ def test_note_figures_and_their_failure(fakes, results, tmp_path, monkeypatch):
                         types.SimpleNamespace(draw_note_figures=draw, NOTE_FIGURES={"curve": draw}))
     monkeypatch.setattr(registry, "questions", lambda: [q1, q2])
     page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
-    assert 'src="figures/note/curve.svg"' in page and "figure absent was not drawn" in page
+    assert 'src="figures/note/curve.svg"' in page and "figure failed: ValueError: only=&#x27;absent&#x27;" in page
 
-    def broken(out_dir):
+    def broken(out_dir, only=None):
         raise OSError("disk full")
 
     monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures",

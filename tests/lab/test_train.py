@@ -1,5 +1,6 @@
 """Tests for mustknow.lab.train: the config, the loop, its stopping rules, determinism."""
 
+import functools
 import math
 
 import pytest
@@ -7,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mustknow.data import Split, digit_segmentation, load_dataset
+from mustknow.data import Split, digit_segmentation, load_dataset, random_shift_rotate
 from mustknow.lab.train import History, TrainConfig, evaluate, fit, predict_logits, seed_everything
 
 
@@ -122,6 +123,19 @@ def test_augment_gets_fits_generator_and_is_deterministic(iris):
     assert len(calls) == 2  # ceil(90 / 64) batches
 
 
+def test_augment_with_random_shift_rotate():
+    ds = load_dataset("digits", as_images=True, n_train=100)
+    cfg = TrainConfig(epochs=2, augment=functools.partial(random_shift_rotate, max_shift=1, max_degrees=10.0))
+
+    def run(config):
+        seed_everything(0)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+        return fit(model, ds.train, ds.val, config, seed=0).train_loss
+
+    augmented = run(cfg)
+    assert augmented == run(cfg) and augmented != run(cfg.replace(augment=None))
+
+
 def test_grad_clip_bounds_the_gradient_norm(diabetes):
     norms = []
 
@@ -140,6 +154,25 @@ def test_segmentation_split_trains_per_pixel():
     h = fit(model, seg.to_split(), seg.to_split(), TrainConfig(lr=0.05, epochs=5, batch_size=8), seed=0)
     assert h.train_loss[-1] < h.train_loss[0]
     assert 0.7 < h.val_acc[-1] <= 1.0  # pixel accuracy: background alone is ~0.9
+
+
+def test_tuple_output_for_multitask_models(iris):
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body, self.cls, self.aux = nn.Linear(4, 8), nn.Linear(8, 3), nn.Linear(8, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.body(x))
+            return self.cls(h), self.aux(h).squeeze(1)
+
+    def loss(out, y):  # auxiliary task: regress the class index
+        return F.cross_entropy(out[0], y) + 0.1 * F.mse_loss(out[1], y.double().to(out[1].dtype))
+
+    seed_everything(0)
+    model = TwoHeads()
+    h = fit(model, iris.train, iris.val, TrainConfig(epochs=3), seed=0, loss_fn=loss)
+    assert len(h.val_acc) == 3 and predict_logits(model, iris.val.x).shape == (len(iris.val), 3)
 
 
 def test_float64_model_gets_float64_inputs(iris):
@@ -196,6 +229,20 @@ def test_proximal_l1_gives_exact_zeros_and_l2_does_not(diabetes):
     assert int((ridge.weight == 0).sum()) == 0
 
 
+def test_proximal_sgd_matches_sklearn_lasso(diabetes):
+    from sklearn.linear_model import Lasso
+
+    alpha = 0.05
+    ref = Lasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(diabetes.train.x.double(), diabetes.train.y.double())
+    model = nn.Linear(10, 1).double()
+    half_mse = lambda out, y: 0.5 * F.mse_loss(out.squeeze(1), y)  # noqa: E731  sklearn's 1/(2n) scaling
+    cfg = TrainConfig(optimizer="sgd", lr=0.3, epochs=3000, batch_size=None, proximal_l1=alpha)
+    fit(model, diabetes.train, None, cfg, seed=0, loss_fn=half_mse)
+    w = model.weight.detach().squeeze(0).numpy()
+    assert abs(w - ref.coef_).max() < 1e-4 and abs(float(model.bias) - ref.intercept_) < 1e-4
+    assert ((w == 0) == (ref.coef_ == 0)).all()  # the same exact zeros
+
+
 def test_explicit_l2_equals_sgd_weight_decay(iris):
     base = TrainConfig(optimizer="sgd", lr=0.1, momentum=0.9, epochs=5, batch_size=30)
     a, b = _mlp(4, 3).double(), _mlp(4, 3).double()
@@ -213,7 +260,7 @@ def test_l1_penalty_shrinks_weights(iris):
     plain, shrunk = _mlp(4, 3), _mlp(4, 3)
     fit(plain, iris.train, None, cfg, seed=0)
     fit(shrunk, iris.train, None, cfg.replace(l1=0.05), seed=0)
-    assert float(shrunk[0].weight.abs().sum()) < float(plain[0].weight.abs().sum())
+    assert float(shrunk[0].weight.detach().abs().sum()) < float(plain[0].weight.detach().abs().sum())
 
 
 # ---------------------------------------------------------------- config and errors

@@ -68,6 +68,11 @@ def _t(key: str) -> str:
     return _both(text(key, "en"), text(key, "zh"))
 
 
+def _error(key: str, **fields: str) -> str:
+    """An error paragraph from a fixed sentence of :mod:`.i18n`, in both languages."""
+    return f'<p class="err">{_both(text(key, "en").format(**fields), text(key, "zh").format(**fields))}</p>'
+
+
 def _badge(label: str) -> str:
     return f'<span class="badge {label}">{_both(verdict_name(label, "en"), verdict_name(label, "zh"))}</span>'
 
@@ -122,18 +127,23 @@ def _close_figures() -> None:
         sys.modules["matplotlib.pyplot"].close("all")
 
 
-def _draw_note_figures(names: set[str], fig_dir: Path) -> tuple[dict[str, list[Path]], str | None]:
-    """The note's figures (from ``mustknow plot``) that the questions name; an error message if drawing fails."""
+def _draw_note_figures(names: set[str], fig_dir: Path) -> dict[str, list[Path] | str]:
+    """The note's figures (``mustknow plot``) the questions name: their files, or the error that stopped one."""
+    drawn: dict[str, list[Path] | str] = {}
     if not names:
-        return {}, None
+        return drawn
     try:
         module = importlib.import_module("mustknow.lab.report.note_figures")
-        drawn = module.draw_note_figures(fig_dir)
     except Exception as err:  # the page still renders, with the error where the figures would be
-        return {}, f"{type(err).__name__}: {err}"
-    finally:
-        _close_figures()
-    return {k: [Path(p) for p in v] for k, v in drawn.items()}, None
+        return {name: f"{type(err).__name__}: {err}" for name in names}
+    for name in sorted(names):
+        try:
+            drawn.update({k: [Path(p) for p in v] for k, v in module.draw_note_figures(fig_dir, only=name).items()})
+        except Exception as err:
+            drawn[name] = f"{type(err).__name__}: {err}"
+        finally:
+            _close_figures()
+    return drawn
 
 
 def _claim_figures(c: ClaimReport, fig_dir: Path, out_dir: Path) -> str:
@@ -142,8 +152,7 @@ def _claim_figures(c: ClaimReport, fig_dir: Path, out_dir: Path) -> str:
     try:
         paths = c.claim.figure(c.results, fig_dir / c.claim.id)
     except Exception as err:  # one broken figure must not take the page down
-        msg = f"{type(err).__name__}: {err}"
-        return f'<p class="err">{_both(text("figure_error", "en").format(error=msg), text("figure_error", "zh").format(error=msg))}</p>'
+        return _error("figure_error", error=f"{type(err).__name__}: {err}")
     finally:
         _close_figures()
     return "".join(_img(p, out_dir) for p in _pick_images(paths or []))
@@ -195,8 +204,7 @@ def _claim(c: ClaimReport, fig_dir: Path, out_dir: Path) -> str:
 </div>"""
 
 
-def _question(q: QuestionReport, note: dict[str, list[Path]], note_error: str | None, fig_dir: Path,
-              out_dir: Path) -> str:
+def _question(q: QuestionReport, note: dict[str, list[Path] | str], fig_dir: Path, out_dir: Path) -> str:
     qu = q.question
     impl = []
     for name in qu.implemented_by:
@@ -205,12 +213,13 @@ def _question(q: QuestionReport, note: dict[str, list[Path]], note_error: str | 
         impl.append(f"<li><code>{_e(name)}</code>{where}</li>")
     figs = []
     for name in qu.note_figures:
-        if note_error is not None:
-            figs.append(f'<p class="err">{_e(note_error)}</p>')
-            break
-        if name not in note:
-            figs.append(f'<p class="err">{_both(text("figure_missing", "en").format(name=name), text("figure_missing", "zh").format(name=name))}</p>')
-        figs += [_img(p, out_dir) for p in _pick_images(note[name])] if name in note else []
+        got = note.get(name)
+        if got is None:
+            figs.append(_error("figure_missing", name=name))
+        elif isinstance(got, str):
+            figs.append(_error("figure_error", error=got))
+        else:
+            figs += [_img(p, out_dir) for p in _pick_images(got)]
     return f"""
 <section id="q{qu.number}">
 <h2>{qu.number}. <span lang="zh-CN">{_e(qu.title_zh)}</span><br><small>{_e(qu.title_en)}</small></h2>
@@ -240,7 +249,7 @@ def _environment(reports: Sequence[QuestionReport], summary: dict[str, Any]) -> 
         for env in environs(reports))
     return f"""
 <section id="environment"><h2>{_t('environment')}</h2>
-<p>{_t('profile')}: <code>{_e(summary['profile'])}</code>; {_t('trial_time')}: {summary['wall_s']:.1f} s</p>
+<p>{_t('profile')}: <code>{_e(summary['profile'])}</code>; {_t('trial_time')}: {summary['wall_s']:.2f} s</p>
 <table><tr><th>python</th><th>torch</th><th>mustknow</th><th>git</th><th>device</th><th>threads</th></tr>{rows}</table>
 </section>"""
 
@@ -251,12 +260,12 @@ def render_html(reports: Sequence[QuestionReport], out_dir: Path, summary: dict[
         raise ValueError(f"lang={lang!r} must be one of {', '.join(LANGS)}")
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    note, note_error = _draw_note_figures({n for q in reports for n in q.question.note_figures}, fig_dir / "note")
-    body = "".join(_question(q, note, note_error, fig_dir, out_dir) for q in reports)
+    note = _draw_note_figures({n for q in reports for n in q.question.note_figures}, fig_dir / "note")
+    body = "".join(_question(q, note, fig_dir, out_dir) for q in reports)
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}" data-lang="{lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mustknow report</title><style>{_CSS}</style></head>
+<link rel="icon" href="data:,"><title>mustknow report</title><style>{_CSS}</style></head>
 <body>
 <button id="lang-switch" type="button">{_t('switch')}</button>
 <h1>{_t('title')}</h1>
