@@ -70,8 +70,7 @@ class _Sigmoid(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        gy = g * y
-        return torch.addcmul(gy, gy, y, value=-1)  # g y - g y^2
+        return (1 - y).mul_(y).mul_(g)  # one new tensor, updated in place
 
 
 def sigmoid(input: torch.Tensor) -> torch.Tensor:
@@ -120,7 +119,7 @@ class _Tanh(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return torch.addcmul(g, g * y, y, value=-1)  # g - g y^2
+        return (y * y).neg_().add_(1).mul_(g)  # one new tensor, updated in place
 
 
 def tanh(input: torch.Tensor) -> torch.Tensor:
@@ -167,7 +166,9 @@ class _ReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return torch.where(y <= 0, 0.0, g)
+        # sign(y) is 1 where x > 0 and 0 where x <= 0 (float arithmetic: no
+        # boolean mask, which costs more than a multiply on CPU).
+        return y.sign().mul_(g)
 
 
 def relu(input: torch.Tensor) -> torch.Tensor:
@@ -178,7 +179,10 @@ def relu(input: torch.Tensor) -> torch.Tensor:
         \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
 
     The kink: the gradient at exactly :math:`x = 0` is taken as 0, PyTorch's
-    convention. NaN propagates. Only the output is saved (its sign is the mask).
+    convention. Only the output is saved: the backward is
+    :math:`g\,\operatorname{sign}(y)`, since :math:`\operatorname{sign}(y)` is 1 for
+    :math:`x > 0` and 0 for :math:`x \le 0`. A NaN input gives a NaN output
+    and a NaN gradient (PyTorch passes the upstream gradient through).
 
     Args:
         input: floating-point tensor of any shape.
@@ -216,7 +220,9 @@ class _LeakyReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return torch.where(x > 0, g, g * ctx.slope), None
+        a = ctx.slope
+        step = x.sign().clamp_min_(0)  # 1 where x > 0, 0 where x <= 0
+        return step.mul_(1 - a).add_(a).mul_(g), None  # (a + (1 - a) step) g
 
 
 def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
@@ -275,7 +281,10 @@ class _ELU(torch.autograd.Function):
         x, y = ctx.saved_tensors
         # For x <= 0: d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = y + scale*alpha.
         pos = g * ctx.scale if ctx.scale != 1.0 else g
-        return torch.where(x > 0, pos, (y + ctx.alpha * ctx.scale).mul_(g)), None, None
+        neg = (y + ctx.alpha * ctx.scale).mul_(g)
+        # lerp with a 0/1 weight picks one branch exactly; float arithmetic beats
+        # a boolean ``where`` on CPU.
+        return torch.lerp(neg, pos, x.sign().clamp_min_(0)), None, None
 
 
 def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
@@ -632,7 +641,7 @@ class _Softmax(torch.autograd.Function):
             y = torch.empty_like(x)
         else:
             y = (x - x.amax(dim, keepdim=True)).exp_()  # (*, K, *) with K at dim
-            y.div_(y.sum(dim, keepdim=True))  # (*, K, *) -> (*, 1, *) -> broadcast
+            y.mul_(y.sum(dim, keepdim=True).reciprocal_())  # (*, K, *) -> (*, 1, *) -> broadcast
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

@@ -86,6 +86,19 @@ def _check_class_weight(weight, num_classes: int, input: torch.Tensor, name: str
     return weight.detach().to(dtype=input.dtype, device=input.device)
 
 
+def _class_dim(input: torch.Tensor, what: str) -> tuple[int, int]:
+    """Return the class dim (0 for unbatched (C,), else 1) and C, requiring C >= 1."""
+    if input.dim() == 0:
+        raise ValueError(f"input must be (C,), (N, C) or (N, C, d1, ...) {what}; got a 0-D tensor")
+    class_dim = 0 if input.dim() == 1 else 1
+    num_classes = input.shape[class_dim]
+    if num_classes == 0:
+        raise ValueError(
+            f"input must have at least one class along dim {class_dim}; got shape {tuple(input.shape)}"
+        )
+    return class_dim, num_classes
+
+
 def _check_index_target(
     input: torch.Tensor, target: torch.Tensor, ignore_index: int | None, what: str
 ) -> tuple[int, torch.Tensor | None, torch.Tensor]:
@@ -95,12 +108,7 @@ def _check_index_target(
     without ``ignore_index``) and the targets with ignored entries set to 0
     (safe to index with).
     """
-    if input.dim() == 0:
-        raise ValueError(f"input must be (C,), (N, C) or (N, C, d1, ...) {what}; got a 0-D tensor")
-    class_dim = 0 if input.dim() == 1 else 1
-    num_classes = input.shape[class_dim]
-    if num_classes == 0:
-        raise ValueError(f"input must have at least one class along dim {class_dim}; got shape {tuple(input.shape)}")
+    class_dim, num_classes = _class_dim(input, what)
     expected = input.shape[:class_dim] + input.shape[class_dim + 1 :]
     if target.shape != expected:
         raise ValueError(
@@ -426,8 +434,9 @@ class _CrossEntropyIndex(torch.autograd.Function):
 
     Forward computes :math:`d = x - \max_c x` once, :math:`e = \exp(d)` in
     place, :math:`S = \sum_c e_c` and :math:`\log p_y = d_y - \log S`, and
-    saves only :math:`e` and :math:`S`. Backward writes
-    :math:`e \cdot (\text{row scale} / S)` in one pass and adds the
+    saves only :math:`e` (besides per-element factors such as the row
+    coefficient over :math:`S`). Backward writes
+    :math:`e \cdot (\text{row coefficient} / S)` in one pass and adds the
     :math:`-[c = y]` term by a scatter of N values; no one-hot of the
     input's size is built. Under ``create_graph=True`` backward recomputes
     the softmax from the saved logits with differentiable operations, so
@@ -448,24 +457,28 @@ class _CrossEntropyIndex(torch.autograd.Function):
         e = d.exp_()  # (N, C, *), in place: d is no longer needed
         s = e.sum(1, keepdim=True)  # (N, C, *) -> (N, 1, *)
         log_s = s.log()  # (N, 1, *)
-        nll = (log_s - d_y).squeeze(1)  # -log p_y: (N, 1, *) -> (N, *)
-        zero = torch.zeros((), dtype=input.dtype, device=input.device)
-        w_y = torch.ones((), dtype=input.dtype, device=input.device) if weight is None else weight[safe.squeeze(1)]
-        coef_y = torch.where(valid, (1 - eps) * w_y, zero)  # (N, *)
-        loss = coef_y * nll
-        big_w = num_classes if weight is None else weight.sum()
+        nll = torch.sub(log_s, d_y).squeeze(1)  # -log p_y: (N, 1, *) -> (N, *)
+        coef_y = valid.to(input.dtype)  # (N, *): 0 where ignored
+        if weight is not None:
+            coef_y = coef_y * weight[safe.squeeze(1)]
+        if eps > 0:
+            coef_y = coef_y * (1 - eps)
+        loss = nll.mul_(coef_y)
         coef_p = coef_y
         if eps > 0:
             # -sum_c w_c log p_c = sum_c w_c (m - x_c) + W log S
-            loss = loss + torch.where(valid, (eps / num_classes) * (smooth + big_w * log_s.squeeze(1)), zero)
-            coef_p = coef_y + torch.where(valid, eps * big_w / num_classes, zero)
-        ctx.save_for_backward(input, e, s, safe, coef_y, coef_p, valid, weight)
+            big_w = num_classes if weight is None else weight.sum()
+            v = valid.to(input.dtype)
+            loss = loss + (eps / num_classes) * v * (smooth + big_w * log_s.squeeze(1))
+            coef_p = coef_y + (eps * big_w / num_classes) * v
+        scale_p = coef_p.unsqueeze(1) / s  # (N, 1, *): the softmax's row factor over S
+        ctx.save_for_backward(input, e, scale_p, safe, coef_y, coef_p, valid, weight)
         ctx.eps = eps
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        input, e, s, safe, coef_y, coef_p, valid, weight = ctx.saved_tensors
+        input, e, scale_p, safe, coef_y, coef_p, valid, weight = ctx.saved_tensors
         eps, num_classes = ctx.eps, input.shape[1]
         g = grad.unsqueeze(1)  # (N, *) -> (N, 1, *)
         if torch.is_grad_enabled():
@@ -476,16 +489,14 @@ class _CrossEntropyIndex(torch.autograd.Function):
                 w = torch.ones_like(p) if weight is None else _class_view(weight, p)
                 gx = gx - (eps / num_classes) * w * (valid.unsqueeze(1) * g)
             return gx.scatter_add(1, safe, -(coef_y.unsqueeze(1) * g)), None, None, None, None
-        row = coef_p.unsqueeze(1) * g  # (N, 1, *)
+        gx = torch.mul(e, g * scale_p)  # (N, C, *), the one full pass
         if eps > 0:
-            g_valid = torch.where(valid.unsqueeze(1), g, torch.zeros_like(g))  # (N, 1, *)
+            g_valid = valid.unsqueeze(1) * g  # (N, 1, *)
             if weight is None:
-                gx = torch.addcmul(g_valid * (-eps / num_classes), e, row / s)
+                gx.sub_(g_valid * (eps / num_classes))  # broadcast over C, no (N, C, *) temporary
             else:
-                gx = torch.mul(e, row / s).addcmul_(g_valid, _class_view(weight, e), value=-eps / num_classes)
-        else:
-            gx = torch.mul(e, row / s)  # (N, C, *), the one full pass
-        gx.scatter_add_(1, safe, -(coef_y.unsqueeze(1) * g))  # the -[c = y] term: N values
+                gx.addcmul_(g_valid, _class_view(weight, e), value=-eps / num_classes)
+        gx.scatter_add_(1, safe, torch.mul(coef_y.unsqueeze(1), g).neg_())  # the -[c = y] term: N values
         return gx, None, None, None, None
 
 
@@ -622,10 +633,7 @@ def cross_entropy(
     check_number(ignore_index, "ignore_index", integer=True)
     check_reduction(reduction)
     eps = float(check_number(label_smoothing, "label_smoothing", low=0.0, high=1.0))
-    if input.dim() == 0:
-        raise ValueError("input must be (C,), (N, C) or (N, C, d1, ...) logits; got a 0-D tensor")
-    class_dim = 0 if input.dim() == 1 else 1
-    num_classes = input.shape[class_dim]
+    class_dim, num_classes = _class_dim(input, "logits")
     probabilities = target.is_floating_point()
     if probabilities:
         if target.shape != input.shape:
@@ -644,8 +652,6 @@ def cross_entropy(
             raise TypeError(
                 f"probability target must have input's dtype {input.dtype}; got {target.dtype}"
             )
-        if num_classes == 0:
-            raise ValueError(f"input must have at least one class along dim {class_dim}; got shape {tuple(input.shape)}")
         if ignore_index != -100:
             warnings.warn("ignore_index is ignored for class-probability targets", stacklevel=2)
     else:

@@ -104,7 +104,9 @@ class Normalize(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float):  # type: ignore[override]
+    def forward(  # type: ignore[override]
+        ctx: Any, x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float
+    ):
         n = x.shape[0] * x.shape[2] * x.shape[3]
         dims = (0, 2, 3)
         mean0 = _sum_over(x, dims) / n  # (P, Q, S, R) -> (1, Q, 1, 1)
@@ -120,13 +122,15 @@ class Normalize(torch.autograd.Function):
         if weight is not None and _shared_row(weight, x):
             # Layer norm: gamma varies over the whole row, so a fused per-element
             # scale would be a full tensor; normalise, then apply the affine.
-            x_hat = torch.addcmul(-delta * rstd, xc, rstd)  # (P, Q, S, R)
-            w = weight.unsqueeze(-1)  # (1, S, 1)
-            y = x_hat * w if bias is None else torch.addcmul(bias.unsqueeze(-1), x_hat, w)
+            y = (xc * rstd).sub_(delta * rstd).mul_(weight.unsqueeze(-1))  # (P, Q, S, R)
+            if bias is not None:
+                y.add_(bias.unsqueeze(-1))
         else:
             scale = rstd if weight is None else rstd * weight.unsqueeze(-1)  # (1, Q, S, 1)
             shift = -delta * scale if bias is None else bias.unsqueeze(-1) - delta * scale
-            y = torch.addcmul(shift, xc, scale)  # one pass: gamma * (x - mean) / sigma + beta
+            # gamma * (x - mean) / sigma + beta with per-(q, s) scale and shift. (An
+            # out-of-place addcmul with a broadcast first operand is slower on CPU.)
+            y = (xc * scale).add_(shift)
         ctx.save_for_backward(xc, weight, rstd, delta)
         ctx.bias_shape = None if bias is None else bias.shape
         mean_q, var_q = mean.view(-1), var.view(-1)  # (1, Q, 1, 1) -> (Q,)
@@ -149,8 +153,13 @@ class Normalize(torch.autograd.Function):
             sum_hxc = _weighted_sum_over_s(sum_gxc, weight) - delta * sum_h
             b = -rstd.pow(3) * sum_hxc / n
             c = -rstd * sum_h / n - b * delta
-            a = rstd if weight is None else rstd * weight.unsqueeze(-1)  # (1, Q, S, 1)
-            grad_x = torch.addcmul(c, grad_y, a).addcmul_(xc, b)  # (P, Q, S, R)
+            if weight is None:
+                grad_x = grad_y * rstd  # a g
+            elif _shared_row(weight, xc):  # layer norm: (g gamma) / sigma, no full-size a
+                grad_x = (grad_y * weight.unsqueeze(-1)).mul_(rstd)
+            else:
+                grad_x = grad_y * (rstd * weight.unsqueeze(-1))  # a: (1, Q, S, 1)
+            grad_x.addcmul_(xc, b).add_(c)  # + b xc + c, (P, Q, S, R)
         if weight is not None and ctx.needs_input_grad[1]:
             if _shared_row(weight, xc):  # sum over q by matrix products, (1, Q) @ (Q, S) -> (1, S)
                 grad_w = rstd.view(1, q) @ sum_gxc.reshape(q, s) - (rstd * delta).view(1, q) @ sum_g.reshape(q, s)
@@ -535,7 +544,8 @@ def group_norm(
     _check_param(bias, "bias", (c,), "one per channel C")
     g = num_groups
     x = input.reshape(1, n * g, c // g, -1)  # (N, C, *) -> (1, N*G, C/G, L): one row per (sample, group)
-    w = None if weight is None else weight.view(1, g, c // g).expand(n, g, c // g).reshape(n * g, c // g)  # (C,) -> (N*G, C/G)
+    # (C,) -> (G, C/G) -> (N*G, C/G): row q = n*G + g holds group g's channels.
+    w = None if weight is None else weight.view(1, g, c // g).expand(n, g, c // g).reshape(n * g, c // g)
     b = None if bias is None else bias.view(1, g, c // g).expand(n, g, c // g).reshape(n * g, c // g)
     y, _, _ = _normalize(x, w, b, eps)
     return y.view(input.shape)

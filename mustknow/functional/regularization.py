@@ -119,8 +119,9 @@ class InvertedDropout(torch.autograd.Function):
 
         \frac{\partial L}{\partial x_i} = m_i \frac{\partial L}{\partial y_i}
 
-    (summed over nothing: a broadcast mask multiplies the gradient the same
-    way). At :math:`p = 1` every :math:`m_i = 0`: the output and the gradient
+    (with a broadcast mask, as in :func:`dropout2d`, the same product
+    broadcasts over the gradient; no reduction is needed since the mask, not
+    the input, is the broadcast operand). At :math:`p = 1` every :math:`m_i = 0`: the output and the gradient
     are exact zeros, with no division by :math:`1-p = 0` (and zeros even for
     infinite inputs, where :math:`0 \cdot \infty` would be NaN).
 
@@ -152,9 +153,9 @@ class InvertedDropout(torch.autograd.Function):
         return grad_out * mask, None, None, None
 
 
-def _check_dropout_args(input: Any, p: Any, training: Any, generator: Any) -> None:
+def _check_random_args(input: Any, training: Any, generator: Any) -> None:
+    """Validate the arguments every random regulariser shares."""
     check_floating(input, "input")
-    check_probability(p, "p")
     if not isinstance(training, bool):
         raise TypeError(f"training must be a bool; got {type(training).__name__} {training!r}")
     if generator is not None:
@@ -229,7 +230,8 @@ def dropout(
     test time; the inverted form here (scale at training time) gives the same
     expectation.
     """
-    _check_dropout_args(input, p, training, generator)
+    _check_random_args(input, training, generator)
+    check_probability(p, "p")
     if not training or p == 0.0:
         return input
     return InvertedDropout.apply(input, float(p), tuple(input.shape), generator)
@@ -279,7 +281,8 @@ def dropout2d(
     Reference: Tompson, Goroshin, Jain, LeCun & Bregler (2015), "Efficient
     Object Localization Using Convolutional Networks" (CVPR), SpatialDropout.
     """
-    _check_dropout_args(input, p, training, generator)
+    _check_random_args(input, training, generator)
+    check_probability(p, "p")
     check_ndim(input, "input", (3, 4), "(N, C, L) or (N, C, H, W)")
     if not training or p == 0.0:
         return input
@@ -329,7 +332,7 @@ def gaussian_noise(
     Reference: Bishop (1995), "Training with Noise is Equivalent to Tikhonov
     Regularization" (Neural Computation).
     """
-    _check_dropout_args(input, 0.0, training, generator)
+    _check_random_args(input, training, generator)
     check_number(std, "std", low=0.0)
     if not training or std == 0:
         return input

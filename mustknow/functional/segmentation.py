@@ -207,6 +207,20 @@ def _prepare(
 # --------------------------------------------------------------------------- #
 
 
+def _activate(x: torch.Tensor, activation: str, valid: torch.Tensor | None) -> torch.Tensor:
+    """``p = act(x)`` (N, C, S) with ignored pixels set to 0; a new tensor unless act is the identity."""
+    if activation == "softmax":
+        p = torch.softmax(x, 1)  # (N, C, S)
+    elif activation == "sigmoid":
+        p = torch.sigmoid(x)
+    else:
+        p = x
+    if valid is not None:
+        keep = valid.unsqueeze(1)  # (N, S) -> (N, 1, S)
+        p = p.masked_fill(~keep, 0.0) if p is x else p.masked_fill_(~keep, 0.0)
+    return p
+
+
 class OverlapStats(torch.autograd.Function):
     r"""Per-image, per-class overlap statistics of a prediction, activation fused.
 
@@ -245,8 +259,10 @@ class OverlapStats(torch.autograd.Function):
         \text{sigmoid: } G_{ci}\, p_{ci}(1 - p_{ci}).
 
     With index targets :math:`\sum_k p_{ki} G_{ki} = \sum_k p_{ki} a_k +
-    p_{y_i i} b_{y_i}` is a batched matrix-vector product plus a gather, so the
-    backward touches the ``(N, C, S)`` tensor three times and allocates it once.
+    p_{y_i i} b_{y_i}` is a batched matrix-vector product plus a gather, and
+    :math:`p_{ci}(a_c - s_i)` is written into the storage of :math:`p` (kept
+    from the forward, recomputed from :math:`x` if a retained graph is
+    differentiated again): the backward allocates no ``(N, C, S)`` tensor.
     Ignored pixels have :math:`p` set to 0 in the forward, so every term above
     vanishes there: their gradient is exactly zero. The target gets no gradient.
 
@@ -261,15 +277,7 @@ class OverlapStats(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, index, soft, valid, activation, squared):  # noqa: D102
-        if activation == "softmax":
-            p = torch.softmax(x, 1)  # (N, C, S)
-        elif activation == "sigmoid":
-            p = torch.sigmoid(x)
-        else:
-            p = x
-        if valid is not None:
-            keep = valid.unsqueeze(1)  # (N, S) -> (N, 1, S)
-            p = p.masked_fill(~keep, 0.0) if p is x else p.masked_fill_(~keep, 0.0)
+        p = _activate(x, activation, valid)  # (N, C, S)
         n, c, _ = p.shape
         if index is not None:
             bins = p.new_zeros((n, c), dtype=torch.float64)
@@ -284,7 +292,7 @@ class OverlapStats(torch.autograd.Function):
                 stats = torch.stack(
                     (inter, (mass - inter).clamp_min(0.0), (count - inter).clamp_min(0.0)), -1
                 )  # (N, C, 3)
-            ctx.save_for_backward(p, index, None)
+            ctx.save_for_backward(x, index, None)
         else:
             t = soft if valid is None else soft * valid.unsqueeze(1)  # (N, C, S)
             if squared:
@@ -295,7 +303,10 @@ class OverlapStats(torch.autograd.Function):
                 fp = (p - t).clamp_min(0.0).sum(2)  # (N, C, S) -> (N, C)
                 inter = p.sum(2) - fp
                 stats = torch.stack((inter.clamp_min(0.0), fp, (t.sum(2) - inter).clamp_min(0.0)), -1)
-            ctx.save_for_backward(p, None, t)
+            ctx.save_for_backward(x, None, t)
+        # p is an intermediate this Function owns (unless it is the caller's x): the first backward
+        # writes the gradient into its storage; a second backward (retain_graph) recomputes it.
+        ctx.p = p
         ctx.activation = activation
         ctx.squared = squared
         ctx.valid = valid
@@ -303,12 +314,25 @@ class OverlapStats(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):  # noqa: D102
-        p, index, t = ctx.saved_tensors
+        x, index, t = ctx.saved_tensors
+        p = ctx.p if ctx.p is not None else _activate(x, ctx.activation, ctx.valid)
+        ctx.p = None
         g0, g1, g2 = grad.unbind(-1)  # (N, C, 3) -> 3 x (N, C)
         if ctx.squared:
             a, b, q = torch.zeros_like(g0), g0, 2.0 * g1
         else:
             a, b, q = g1, g0 - g1 - g2, None
+        if index is not None and ctx.activation == "softmax" and q is None:
+            # In place in p's storage: dx = p (a_c - s_i), one image at a time so the
+            # broadcast temporary is (C, S), then + p_y b_y at the target class.
+            idx = index.unsqueeze(1)  # (N, S) -> (N, 1, S)
+            pyb = p.gather(1, idx) * b.gather(1, index).unsqueeze(1)  # (N, 1, S)
+            s = torch.bmm(a.unsqueeze(1), p)  # (N, 1, C) @ (N, C, S) -> (N, 1, S)
+            s += pyb
+            for n in range(p.shape[0]):
+                p[n].mul_(a[n].unsqueeze(1) - s[n])  # (C, 1) - (1, S) -> (C, S)
+            p.scatter_add_(1, idx, pyb)
+            return p, None, None, None, None, None
         if index is not None and ctx.activation == "softmax":
             idx = index.unsqueeze(1)  # (N, S) -> (N, 1, S)
             pyb = p.gather(1, idx) * b.gather(1, index).unsqueeze(1)  # (N, 1, S)

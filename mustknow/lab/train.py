@@ -536,8 +536,11 @@ def fit(
     bound: float | None = None
     for epoch in range(1, config.epochs + 1):
         model.train()
-        perm = torch.randperm(n, generator=shuffler).to(device)
-        xs, ys = x[perm], y[perm]  # one gather per epoch; batches below are views
+        if batch < n:
+            perm = torch.randperm(n, generator=shuffler).to(device)
+            xs, ys = x[perm], y[perm]  # one gather per epoch; batches below are views
+        else:
+            xs, ys = x, y  # full batch: the order does not matter
         loss_sum = 0.0
         hits = torch.zeros((), dtype=torch.long, device=device)
         counted = torch.zeros((), dtype=torch.long, device=device)

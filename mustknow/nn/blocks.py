@@ -393,7 +393,9 @@ def make_mlp(
     check_number(out_features, "out_features", low=1, integer=True)
     check_number(width, "width", low=1, integer=True)
     check_choice(init, "init", INITS)
-    blocks = _make_blocks("linear", in_features, depth, width, activation, norm, norm_position, residual, preactivation, dropout)
+    blocks = _make_blocks(
+        "linear", in_features, depth, width, activation, norm, norm_position, residual, preactivation, dropout
+    )
     model = MLP(blocks, nn.Linear(width, out_features))
     return init_weights(model, init, activation)
 
@@ -442,7 +444,9 @@ def make_cnn(
     check_number(num_classes, "num_classes", low=1, integer=True)
     check_number(channels, "channels", low=1, integer=True)
     check_choice(init, "init", INITS)
-    blocks = _make_blocks("conv", in_channels, depth, channels, activation, norm, norm_position, residual, preactivation, dropout)
+    blocks = _make_blocks(
+        "conv", in_channels, depth, channels, activation, norm, norm_position, residual, preactivation, dropout
+    )
     head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Linear(channels, num_classes))
     model = CNN(blocks, head)
     return init_weights(model, init, activation)
@@ -498,7 +502,8 @@ class UNet(nn.Module):
         activation: str = "relu",
     ) -> None:
         super().__init__()
-        for value, name in ((in_channels, "in_channels"), (num_classes, "num_classes"), (base_channels, "base_channels"), (levels, "levels")):
+        sizes = {"in_channels": in_channels, "num_classes": num_classes, "base_channels": base_channels, "levels": levels}
+        for name, value in sizes.items():
             check_number(value, name, low=1, integer=True)
         self.levels = levels
         self.skip = bool(skip)

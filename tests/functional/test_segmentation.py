@@ -487,3 +487,13 @@ def test_weights_absent_classes_finite():
         w = fn(torch.full((1, 3), 7), 4, ignore_index=7)
         torch.testing.assert_close(w, torch.ones(4))
     assert math.isclose(float(S.effective_number_weights(y, 4, ignore_index=7).sum()), 4.0, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["dice", "lovasz"])
+def test_backward_twice_with_retained_graph(name):
+    # the first backward reuses saved storage; a second one through a retained graph must agree
+    x, y = _inputs(c=3)
+    loss = S.dice_loss(x, y) if name == "dice" else S.lovasz_softmax(x, y)
+    (g1,) = torch.autograd.grad(loss, x, retain_graph=True)
+    (g2,) = torch.autograd.grad(loss, x)
+    torch.testing.assert_close(g1, g2, rtol=0, atol=0)

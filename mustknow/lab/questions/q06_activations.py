@@ -133,6 +133,8 @@ def _series_mean(results: Sequence[Result], key: str) -> list[float]:
 
 @dataclass(frozen=True)
 class GradientDepthConfig:
+    """Per-layer gradient norms of MLPs of several depths (claim 1)."""
+
     activation: str = "sigmoid"  # the activation of every hidden layer
     init: str = "default"  # "default" (PyTorch) or the activation's recommended xavier/kaiming
     depths: tuple[int, ...] = tuple(range(2, 11))  # the note's "5 layers" sits in the middle of 2..10
@@ -155,7 +157,7 @@ def _log10_ratios(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> l
     model.zero_grad()
     model.train()
     MF.cross_entropy(model(x), y).backward()
-    head = model.head.weight.grad.norm()
+    head = model.head.weight.grad.norm()  # (classes, width) -> scalar
     out = []
     for block in model.blocks:
         g = block.layer.weight.grad.norm()
@@ -243,7 +245,8 @@ def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
     paths = []
     for when in ("init", "trained"):
         fig, axes = plt.subplots(2, len(_ACTS5), figsize=(3.2 * len(_ACTS5), 6.4), squeeze=False,
-                                 constrained_layout=True)
+                                 sharex=True, sharey=True)
+        fig.subplots_adjust(left=0.05, right=0.9, bottom=0.09, top=0.88, wspace=0.08, hspace=0.22)
         image = None
         for col, act in enumerate(_ACTS5):
             for row, init in enumerate(("default", _recommended_init(act))):
@@ -261,8 +264,10 @@ def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
                     ax.set_xlabel("network depth")
                 if col == 0:
                     ax.set_ylabel("hidden layer (1 = first)")
-        fig.colorbar(image, ax=axes, shrink=0.8, label="log10(||grad W_l|| / ||grad W_head||)")
-        fig.suptitle(f"Per-layer gradient norm relative to the output layer ({'at init' if when == 'init' else 'after training'}); "
+        fig.colorbar(image, cax=fig.add_axes((0.92, 0.15, 0.015, 0.7)),
+                     label="log10(||grad W_l|| / ||grad W_head||)")
+        stage = "at init" if when == "init" else "after training"
+        fig.suptitle(f"Per-layer gradient norm relative to the output layer ({stage}); "
                      f"red: {VANISH_LOG10_RATIO:g} (vanished)")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -278,6 +283,8 @@ def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class SignConfig:
+    """Sign agreement of weight-gradient rows, and the 2-weight toy path (claim 2)."""
+
     activation: str = "sigmoid"  # what feeds the measured layers: sigmoid (positive) or tanh (centred)
     depth: int = 4  # layers 2..4 and the head are fed by the activation
     width: int = 64  # as in the other experiments
@@ -421,6 +428,8 @@ def figure_sign_agreement(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class SaturationConfig:
+    """Activation statistics of a deep tanh/sigmoid MLP at a given weight scale (claim 3)."""
+
     activation: str = "tanh"  # tanh, with sigmoid as the non-centred contrast
     scale: float = 1.0  # multiplies the Xavier weights: 1 = Glorot's scale, larger = larger pre-activations
     depth: int = 6  # a few layers so the scale compounds
@@ -451,7 +460,7 @@ def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
     for a in post:
         deriv = (1 - a * a) if config.activation == "tanh" else a * (1 - a)  # f'(z) from f(z)
         rel = deriv / _MAX_DERIVATIVE[config.activation]
-        means.append(float(a.mean()))
+        means.append(float(a.mean()))  # (N, width) -> scalar
         saturated.append(float((rel < SATURATION_DERIVATIVE).float().mean()))
         derivs.append(float(rel.mean()))
     return {
@@ -537,6 +546,8 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class TimingConfig:
+    """Forward+backward timing of the activations (claim 4)."""
+
     rows: int = 256  # a hidden activation tensor of a mid-sized batch
     cols: int = 1024  # 256K elements: large enough that per-call overhead is not everything
     repeats: int = 25  # medians over interleaved repeats resist timing noise on a shared CPU
@@ -556,6 +567,7 @@ def run_timing(config: TimingConfig, seed: int) -> dict[str, Any]:
     gen = torch.Generator().manual_seed(seed)
     x0 = torch.randn(config.rows, config.cols, generator=gen)
     g = torch.randn(config.rows, config.cols, generator=gen)
+    # mustknow's autograd Functions vs PyTorch's own kernels, all timed in one interleaved loop
     ops = {(impl, act): (getattr(MF, act) if impl == "mustknow" else _torch_activation(act))
            for impl in ("mustknow", "torch") for act in _ACTS5}
     order = list(ops)
@@ -627,6 +639,8 @@ def figure_timing(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class TrainingConfig:
+    """One trained MLP: sparsity, dead units and learning speed (claims 5, 6, 8)."""
+
     activation: str = "relu"  # the hidden activation
     lr: float = 0.1  # plain SGD rate; the dying-ReLU claim sweeps it
     depth: int = 6  # deep enough for mean shifts to compound (Clevert et al. use > 5 layers)
@@ -931,6 +945,8 @@ def figure_elu(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class AlphaConfig:
+    """Leaky ReLU on a grid for several alphas (claim 7)."""
+
     alphas: tuple[float, ...] = (0.01, 0.2, -0.01, -0.5)  # PyTorch's default, a large one, and two negatives
     points: int = 601  # grid on [-3, 3], step 0.01, including the kink at 0
     half_width: float = 3.0  # covers the inputs a standardised unit usually sees
@@ -1023,6 +1039,8 @@ def figure_leaky_alpha(results: list[Result], out_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class DeepConfig:
+    """A 30-layer MLP trained under a fixed budget (claim 9)."""
+
     activation: str = "relu"  # relu, elu, leaky_relu
     init: str = "default"  # PyTorch default (fan-in, small), Xavier (fan-avg, with gain), He (fan-in, gain)
     norm: str = "none"  # "none", or "batch" as the contrast
@@ -1393,7 +1411,8 @@ QUESTION = Question(
         "outputs are all positive, so for one example every incoming weight of a neuron gets a gradient of "
         "the same sign (zig-zag updates). tanh is zero-centred but saturates for large pre-activations. ReLU "
         "is cheap, passes gradients unchanged where active, gives exact zeros (sparse activations), and its "
-        "units can die -- though a dead unit in a deeper layer can come back when the layers below change. "
+        "units can die: a unit whose pre-activation is negative on every input gets no gradient for its "
+        "incoming weights, though in a deeper layer it can come back when the layers below it change. "
         "Leaky ReLU's alpha is a small positive slope for negative inputs (0.01 by default; Maas, Hannun & Ng "
         "2013); a negative alpha would fold the function and make it non-monotone. ELU (Clevert, Unterthiner "
         "& Hochreiter 2016) has negative outputs that pull mean activations toward zero; its paper reports "

@@ -326,7 +326,8 @@ def _deep(losses):
     """losses: {(activation, init): [per-seed final losses]} (no BN) plus a BN contrast."""
     out = []
     for (act, init), values in losses.items():
-        out += [result(s, {"final_train_loss": v}, activation=act, init=init, norm="none") for s, v in enumerate(values)]
+        out += [result(s, {"final_train_loss": v}, activation=act, init=init, norm="none")
+                for s, v in enumerate(values)]
     out += [result(s, {"final_train_loss": 0.5}, activation="relu", init="default", norm="batch") for s in range(3)]
     return out
 
