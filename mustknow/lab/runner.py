@@ -27,6 +27,7 @@ likes and hand the outcomes back; storing stays here.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import multiprocessing
@@ -63,6 +64,7 @@ __all__ = [
     "ProcessBackend",
     "make_backend",
     "expand",
+    "plain_config",
     "execute",
     "environ",
     "run",
@@ -106,7 +108,8 @@ class Trial:
 
     @property
     def config_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self.config)
+        """The config as plain JSON values (what is hashed and stored; see :func:`plain_config`)."""
+        return plain_config(self.config)
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,45 @@ class Outcome:
     error: str | None = None
 
 
+def _plain(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, where) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain_config(value)
+    if isinstance(value, enum.Enum):
+        return _plain(value.value, where)
+    if isinstance(value, (torch.dtype, torch.device)):
+        return str(value)
+    if callable(value) and hasattr(value, "__qualname__") and "<" not in value.__qualname__:
+        return f"{value.__module__}.{value.__qualname__}"
+    raise TypeError(f"config field {where} holds a {type(value).__name__}, which has no stable JSON form; use "
+                    "numbers, strings, lists, dicts, enums, dtypes or module-level functions and classes")
+
+
+def plain_config(config: Any) -> dict[str, Any]:
+    """A config dataclass as plain JSON values, stable across processes.
+
+    Functions and classes become ``"module.qualname"``, enums their value,
+    dtypes and devices their name, tuples lists; so a verdict rule selecting
+    on such a field compares with that string.
+
+    Raises:
+        TypeError: if ``config`` is not a dataclass instance, or a field holds a
+            value with no stable form (a lambda, a tensor, an arbitrary object).
+    """
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"config must be a dataclass instance; got {type(config).__name__}")
+    return {f.name: _plain(getattr(config, f.name), f"{type(config).__name__}.{f.name}")
+            for f in dataclasses.fields(config)}
+
+
 def _key(experiment_name: str, config: dict[str, Any], seed: int) -> str:
     """Stable hash of a trial (16 hex digits of SHA-256 over canonical JSON)."""
-    blob = json.dumps({"experiment": experiment_name, "config": config, "seed": seed}, sort_keys=True, default=repr)
+    blob = json.dumps({"experiment": experiment_name, "config": config, "seed": seed}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -167,8 +206,11 @@ def expand(claims: Iterable[Claim], profile: str = "quick", results_dir: str | P
     for claim in claims:
         n = _seed_count(claim, profile, seeds)
         name = claim.experiment_name
-        configs = list(claim.configs(profile))
-        for cfg, cfg_dict in zip(configs, claim.trial_configs(profile)):
+        for cfg in claim.configs(profile):
+            try:
+                cfg_dict = plain_config(cfg)
+            except TypeError as err:
+                raise TypeError(f"claim {claim.id!r}: {err}") from None
             for seed in range(n):
                 key = _key(name, cfg_dict, seed)
                 if key in trials:

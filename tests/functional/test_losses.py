@@ -246,6 +246,16 @@ def test_cross_entropy_empty_batch(reduction):
     assert x.grad.shape == (0, 3) and torch.isfinite(loss).all()
 
 
+def test_cross_entropy_backward_twice_with_retain_graph():
+    # Backward must not overwrite what forward saved.
+    x = torch.randn(5, 4, requires_grad=True)
+    t = torch.randint(0, 4, (5,))
+    loss = cross_entropy(x, t, label_smoothing=0.1)
+    (first,) = torch.autograd.grad(loss, x, retain_graph=True)
+    (second,) = torch.autograd.grad(loss, x)
+    assert torch.equal(first, second)
+
+
 def test_cross_entropy_custom_ignore_index():
     x = torch.randn(6, 4, dtype=F64, requires_grad=True)
     t = torch.tensor([0, 3, 3, 1, 2, 3])

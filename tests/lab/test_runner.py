@@ -303,3 +303,42 @@ def test_sigkill_midway_loses_nothing_and_leaves_no_worker(fakes, claims, tmp_pa
         except ProcessLookupError:
             pass
     _resume_and_compare(fakes, claims, tmp_path, results, monkeypatch)
+
+
+class _Mode(__import__("enum").Enum):
+    FAST = "fast"
+
+
+def test_plain_config_is_stable_json():
+    import dataclasses
+
+    import torch
+
+    @dataclasses.dataclass(frozen=True)
+    class Inner:
+        lr: float = 0.1
+
+    @dataclasses.dataclass(frozen=True)
+    class Outer:
+        inner: Inner = Inner()
+        act: object = json.dumps
+        loss: object = torch.nn.CrossEntropyLoss
+        dtype: object = torch.float64
+        mode: object = _Mode.FAST
+        sizes: tuple = (8, 4)
+
+    assert runner.plain_config(Outer()) == {
+        "inner": {"lr": 0.1}, "act": "json.dumps", "loss": "torch.nn.modules.loss.CrossEntropyLoss",
+        "dtype": "torch.float64", "mode": "fast", "sizes": [8, 4]}
+    with pytest.raises(TypeError, match="config field Outer.act holds a function, which has no stable JSON form"):
+        runner.plain_config(Outer(act=lambda x: x))
+    with pytest.raises(TypeError, match="config must be a dataclass instance; got dict"):
+        runner.plain_config({"lr": 0.1})
+
+
+def test_expand_names_the_claim_with_an_unstable_config(claims, tmp_path):
+    import dataclasses
+
+    bad = dataclasses.replace(claims[0], configs=lambda profile: [object()])
+    with pytest.raises(TypeError, match="claim 'q01.fake-shifted': config must be a dataclass instance; got object"):
+        runner.expand([bad], "quick", tmp_path)
