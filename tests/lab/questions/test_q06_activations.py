@@ -13,7 +13,7 @@ CLAIMS = {c.id: c for c in q.QUESTION.claims}
 
 # Tiny settings per experiment: each trial runs in a fraction of a second.
 TINY = {
-    q.run_gradient_depth: dict(depths=(2, 5), width=8, grad_rows=32, batch_size=256),
+    q.run_gradient_depth: dict(depths=(2, 5), width=4, grad_rows=32, batch_size=512),
     q.run_sign_agreement: dict(depth=3, width=8, batch_size=4, num_batches=2, toy_steps=5),
     q.run_saturation: dict(depth=2, width=8),
     q.run_timing: dict(rows=8, cols=16, repeats=2),
@@ -130,11 +130,11 @@ def test_diverged_training_run_is_flagged_with_nan_metrics():
 # --------------------------------------------------------------------------- figures
 
 
-def test_figures_render_from_tiny_results(tmp_path):
-    for claim in q.QUESTION.claims:
-        results = [result(0, **claim.experiment(cfg, 0)) | {"config": dataclasses.asdict(cfg)} for cfg in tiny(claim)]
-        paths = claim.figure(results, tmp_path)
-        assert paths and all(p.exists() and p.stat().st_size > 0 for p in paths)
+@pytest.mark.parametrize("claim", q.QUESTION.claims, ids=lambda c: c.id)
+def test_figure_renders_from_tiny_results(claim, tmp_path):
+    results = [result(0, **claim.experiment(cfg, 0)) | {"config": dataclasses.asdict(cfg)} for cfg in tiny(claim)]
+    paths = claim.figure(results, tmp_path)
+    assert paths and all(p.exists() and p.stat().st_size > 0 for p in paths)
 
 
 # --------------------------------------------------------------------------- verdict rules
