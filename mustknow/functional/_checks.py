@@ -118,10 +118,13 @@ def check_class_indices(
         )
     if target.numel() == 0:
         return
-    valid = target if ignore_index is None else target[target != ignore_index]
-    if valid.numel() == 0:
-        return
-    lo, hi = int(valid.min()), int(valid.max())
+    if ignore_index is not None:
+        ignored = target == ignore_index
+        if bool(ignored.all()):
+            return
+        # Ignored entries take a valid value so that one min/max pass decides.
+        target = target.masked_fill(ignored, 0)
+    lo, hi = (int(v) for v in torch.aminmax(target))
     if lo < 0 or hi >= num_classes:
         bad = lo if lo < 0 else hi
         extra = "" if ignore_index is None else f" (or ignore_index={ignore_index})"

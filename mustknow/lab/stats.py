@@ -1,10 +1,9 @@
 """Aggregate seeds into intervals, and turn intervals into verdicts.
 
 Intervals are two-sided Student-t intervals on the mean over seeds (95% by
-default). With a single seed, or identical values, the interval has zero width
-when all values agree and is infinite when only one value exists and the
-spread is unknown; :func:`decide` then answers INCONCLUSIVE unless the values
-are exactly equal across seeds (a deterministic identity).
+default). A single value gives an infinite interval (the spread is unknown), so
+:func:`decide` answers INCONCLUSIVE; two or more identical values give a
+zero-width interval (a deterministic identity measured on several seeds).
 """
 
 from __future__ import annotations
@@ -53,10 +52,10 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> Interval:
         raise ValueError(f"level must be in (0, 1); got {level}")
     n = len(xs)
     mean = sum(xs) / n
-    if all(x == xs[0] for x in xs):
-        return Interval(mean, mean, mean, n, level)
     if n == 1:
         return Interval(mean, -math.inf, math.inf, n, level)
+    if all(x == xs[0] for x in xs):
+        return Interval(mean, mean, mean, n, level)
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
     half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, n, level)

@@ -28,8 +28,12 @@ def test_mean_ci_hand_computed():
 
 def test_identical_values_give_zero_width():
     assert mean_ci([0.5, 0.5, 0.5]) == Interval(0.5, 0.5, 0.5, 3)
-    # a single value: the all-equal rule applies first, so the width is zero as well
-    assert mean_ci([7.0]) == Interval(7.0, 7.0, 7.0, 1)
+
+
+def test_single_value_gives_infinite_interval_and_no_decision():
+    ci = mean_ci([7.0])
+    assert (ci.mean, ci.low, ci.high, ci.n) == (7.0, -math.inf, math.inf, 1)
+    assert decide(ci, 0.0, ">") == "INCONCLUSIVE"
 
 
 @pytest.mark.parametrize("values, level, match", [

@@ -21,7 +21,13 @@ def questions() -> list[Question]:
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("q") and info.name[1:3].isdigit():
             module = importlib.import_module(f"{__name__}.{info.name}")
-            found.append(module.QUESTION)
+            question = getattr(module, "QUESTION", None)
+            if not isinstance(question, Question):
+                raise TypeError(
+                    f"{module.__name__} must define QUESTION, a mustknow.lab.claims.Question; "
+                    f"got {type(question).__name__}"
+                )
+            found.append(question)
     return sorted(found, key=lambda q: q.number)
 
 
