@@ -40,9 +40,10 @@ class Normalize(torch.autograd.Function):
     Every norm is a view of its input in this layout (see the wrappers):
     batch norm ``(N, C, 1, HW)``, instance norm ``(1, N C, 1, HW)``, group
     norm ``(1, N G, C/G, HW)``, layer norm ``(1, N, CHW, 1)``. The affine
-    ``weight``/``bias`` :math:`\gamma, \beta` have shape (Q, S): constant over
-    P and R, so per-channel for batch, instance and group norm and
-    elementwise for layer norm.
+    ``weight``/``bias`` :math:`\gamma, \beta` have shape (Q, S), or (1, S)
+    for one row shared by every ``q``: constant over P and R, so per-channel
+    for batch, instance and group norm and elementwise (a shared row) for
+    layer norm.
 
     Forward, with :math:`n = P S R` values :math:`x_i` per ``q``:
 
