@@ -386,10 +386,12 @@ class _GELUTanh(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
+        # Fresh temporaries updated in place: fewer full-size tensors alive at once.
         x2 = x * x
-        t = torch.tanh(_GELU_TANH_K * x * (1 + _GELU_TANH_C * x2))
-        dinner = _GELU_TANH_K * (1 + 3 * _GELU_TANH_C * x2)
-        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+        t = torch.tanh((x2 * _GELU_TANH_C).add_(1).mul_(x).mul_(_GELU_TANH_K))
+        dinner = x2.mul_(3 * _GELU_TANH_C).add_(1).mul_(_GELU_TANH_K)  # du/dx
+        d = (t * t).neg_().add_(1).mul_(dinner).mul_(x)  # x (1 - t^2) du/dx
+        return d.add_(t).add_(1).mul_(g).mul_(0.5)
 
 
 def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
@@ -569,24 +571,22 @@ _MISH_CLAMP = 20.0
 def _tanh_softplus(x: torch.Tensor) -> torch.Tensor:
     r""":math:`\tanh(\log(1+e^x)) = n/(n+2)` with :math:`n = e^x(e^x+2)`, no cancellation."""
     u = torch.exp(x.clamp_max(_MISH_CLAMP))
-    n = u * (u + 2)
+    n = (u + 2).mul_(u)
     return n / (n + 2)
 
 
 class _Mish(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
-        u = x.clamp_max(_MISH_CLAMP).exp_()
-        n = (u + 2).mul_(u)
         ctx.save_for_backward(x)
-        return n.div_(n + 2).mul_(x)
+        return _tanh_softplus(x).mul_(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         t = _tanh_softplus(x)
         s = _Sigmoid.apply(x)
-        return g * (t + x * (1 - t * t) * s)
+        return (t * t).neg_().add_(1).mul_(x).mul_(s).add_(t).mul_(g)  # (t + x (1 - t^2) s) g
 
 
 def mish(input: torch.Tensor) -> torch.Tensor:

@@ -177,6 +177,12 @@ def _prepare(
     ):
         soft = target.to(dtype=input.dtype)
         _check_soft(soft, mode)
+        if ignore_index != -100:
+            warnings.warn(
+                f"ignore_index={ignore_index} is ignored: it applies to class-index targets, "
+                "not to one-hot / soft targets of shape (N, C, ...)",
+                stacklevel=4,
+            )
         return _Prepared(x, None, soft.reshape(n, c, -1), None, activation)  # (N, C, S)
     if mode == "multilabel":
         raise ValueError(
@@ -750,17 +756,26 @@ class LovaszSoftmaxStats(torch.autograd.Function):
             err = err.transpose(0, 1).reshape(1, c, n * s)  # (N, C, S) -> (1, C, N*S)
             labels = labels.reshape(1, n * s)  # (N, S) -> (1, N*S)
         e_sorted, perm = torch.sort(err, dim=2, descending=True)  # (G, C, S')
+        del err
         lab_sorted = labels.unsqueeze(1).expand(-1, c, -1).gather(2, perm)  # (G, C, S')
-        classes = torch.arange(c, device=x.device).view(1, c, 1)
-        fg = (lab_sorted == classes).to(p.dtype)  # (G, C, S')
-        ok = (e_sorted >= 0).to(p.dtype)  # valid pixels sort first
-        total = fg.sum(2, keepdim=True)  # (G, C, S') -> (G, C, 1)
-        inter = total - fg.cumsum(2)
-        union = total + ((1.0 - fg) * ok).cumsum(2)
-        jac = torch.where(union > 0, 1.0 - inter / union.clamp_min(1.0), torch.zeros_like(union))
-        g = torch.cat((jac[..., :1], jac[..., 1:] - jac[..., :-1]), 2) * ok  # (G, C, S')
-        loss = (e_sorted.clamp_min(0.0) * g).sum(2)  # (G, C, S') -> (G, C)
+        fg = lab_sorted == torch.arange(c, device=x.device).view(1, c, 1)  # (G, C, S') bool
+        del lab_sorted
+        ok = e_sorted >= 0  # valid pixels sort first
+        fg_f = fg.to(p.dtype)
+        total = fg_f.sum(2, keepdim=True)  # (G, C, S') -> (G, C, 1)
+        jac = fg_f.cumsum(2).neg_().add_(total)  # |F| - cumsum(f): the intersection
+        del fg_f
+        union = (~fg & ok).to(p.dtype).cumsum(2).add_(total)
+        del fg
+        empty = union == 0  # no target pixel and nothing valid yet
+        jac.div_(union.clamp_min_(1.0)).neg_().add_(1.0).masked_fill_(empty, 0.0)  # J_k
+        del union, empty
+        g = torch.diff(jac, dim=2, prepend=jac.new_zeros(jac.shape[:2] + (1,))).mul_(ok)  # (G, C, S')
+        del jac, ok
+        loss = torch.linalg.vecdot(e_sorted.clamp_min_(0.0), g)  # (G, C, S') -> (G, C)
+        del e_sorted
         de = torch.empty_like(g).scatter_(2, perm, g)  # back to pixel order
+        del g, perm
         if not per_image:
             de = de.view(c, n, s).transpose(0, 1)  # (1, C, N*S) -> (N, C, S)
         ctx.save_for_backward(p, de, index)
@@ -773,14 +788,12 @@ class LovaszSoftmaxStats(torch.autograd.Function):
     def backward(ctx, grad, _):  # noqa: D102
         p, de, index = ctx.saved_tensors
         n, c, s = p.shape
-        if ctx.per_image:
-            g = de * grad.unsqueeze(2)  # (N, C, S) * (N, C, 1)
-        else:
-            g = de * grad.view(1, c, 1)
+        scale = grad.unsqueeze(2) if ctx.per_image else grad.view(1, c, 1)  # (G, C) -> (G or 1, C, 1)
+        g = de * scale  # (N, C, S)
         idx = index.unsqueeze(1)
         g.scatter_(1, idx, -g.gather(1, idx))  # de/dp = -1 at the target class
-        dx = p * (g - (p * g).sum(1, keepdim=True))  # (N, C, S) -> (N, 1, S) -> (N, C, S)
-        return dx, None, None, None
+        total = torch.linalg.vecdot(p, g, dim=1).unsqueeze(1)  # (N, C, S) -> (N, 1, S)
+        return g.sub_(total).mul_(p), None, None, None
 
 
 LOVASZ_CLASSES = ("present", "all")

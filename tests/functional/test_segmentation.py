@@ -478,6 +478,12 @@ def test_warns_when_background_flag_ignored():
         S.dice_loss(torch.randn(2, 1, 4, 4), torch.randint(0, 2, (2, 4, 4)), mode="binary", include_background=False)
 
 
+def test_warns_when_ignore_index_ignored():
+    t = F.one_hot(Y, 3).permute(0, 3, 1, 2).float()
+    with pytest.warns(UserWarning, match="ignore_index=255 is ignored"):
+        S.dice_loss(X, t, ignore_index=255)
+
+
 def test_weights_absent_classes_finite():
     y = torch.tensor([[0, 0, 1, 7]])
     for fn in (S.median_frequency_weights, S.inverse_frequency_weights, S.effective_number_weights):
