@@ -59,7 +59,7 @@ REGULARISERS: dict[str, str] = {
     "l1": "coefficient l1 of the penalty l1 * sum|w| (weights only)",
     "l2": "coefficient l2 of the penalty l2 / 2 * sum w^2 (weights only)",
     "dropout": "drop probability p after each hidden block",
-    "augmentation": "largest rotation in degrees, with random shifts of up to 1 pixel",
+    "augmentation": "largest random rotation in degrees (with random shifts of up to max_shift pixels)",
     "noise": "std of Gaussian noise added to every training input (pixels in [0, 1])",
     "early_stopping": "patience, in validation checks without improvement (best weights restored)",
     "multitask": "weight of an auxiliary input-reconstruction loss (a second head)",
@@ -85,8 +85,6 @@ _NAMES_ZH = {
     "multitask": "多任务联合",
     "batchnorm": "加 BN",
 }
-#: Random shifts of augmentation, in pixels (one pixel of 8 is already an eighth of the image).
-AUG_MAX_SHIFT = 1
 
 
 # --------------------------------------------------------------------------- the experiment
@@ -99,12 +97,13 @@ class OverfitConfig:
     n_train: int | None = 100  # 10 images per class: an MLP memorises them within a few epochs
     width: int = 128  # ~26k parameters for 100 images: heavily over-parameterised, still cheap
     depth: int = 2  # two hidden layers: dropout and BN act inside the network, not only at its input
-    epochs: int = 60  # far past the validation minimum (about epoch 10-30): long training overfits
+    epochs: int = 40  # about 3x past the validation minimum (near epoch 12): long training overfits
     lr: float = 1e-2  # Adam at a large step: reaches near-zero training loss quickly
     batch_size: int | None = None  # full batch: the cheapest step here, and the same step count for every size
     eval_every: int = 2  # validation checks (curves, early stopping) every 2 epochs halve their cost
     regulariser: str = "none"  # "none" (the baseline) or a key of REGULARISERS
     strength: float = 0.0  # the regulariser's strength (meaning per REGULARISERS); 0 for the baseline
+    max_shift: int = 0  # augmentation only: largest random shift in pixels (1 of 8 is already large)
 
 
 class TwoHeadMLP(nn.Module):
@@ -185,7 +184,7 @@ def _setup(config: OverfitConfig, seed: int) -> tuple[nn.Module, TrainConfig, Ca
     elif reg == "l2":
         train = train.replace(l2=s)
     elif reg == "augmentation":
-        train = train.replace(augment=functools.partial(random_shift_rotate, max_shift=AUG_MAX_SHIFT, max_degrees=s))
+        train = train.replace(augment=functools.partial(random_shift_rotate, max_shift=config.max_shift, max_degrees=s))
     elif reg == "noise":
         train = train.replace(input_noise_std=s)
     elif reg == "early_stopping":
@@ -206,7 +205,7 @@ def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
     ``val_min_loss`` and ``val_min_epoch`` (the best validation check);
     ``val_rise`` (last minus lowest validation loss); ``train_fall`` (training
     loss at the best check minus the last training loss); ``epochs_run``;
-    ``parameters``.
+    ``parameters``; ``train_size``.
 
     Series: ``train_loss`` per epoch (the full-batch loss of the step, in
     train mode), ``val_loss``, ``val_acc`` and ``val_epochs`` per validation check.
@@ -229,18 +228,498 @@ def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
         train_fall=history.train_loss[best_epoch - 1] - history.train_loss[-1],
         epochs_run=float(history.epochs),
         parameters=float(count_parameters(model)),
+        train_size=float(len(data.train)),
     )
     series = history.to_series()
     return {"metrics": metrics, "series": {k: series[k] for k in ("train_loss", "val_loss", "val_acc", "val_epochs")}}
 
 
-QUESTION = Question(
-    number=3,
-    title_zh="训练中出现过拟合的原因?深度学习里的正则方法有哪些/如何防止过拟合?",
-    title_en="Why does training overfit? Which regularisation methods does deep learning use to prevent it?",
-    answer_en="",
-    answer_zh="",
-    implemented_by=(),
-    note_figures=(),
-    claims=(),
-)
+
+# --------------------------------------------------------------------------- configs
+
+#: The overfitting setup of each profile (the regulariser baseline; the causes vary one field of it).
+_BASE = {"quick": OverfitConfig(), "full": OverfitConfig(width=256, epochs=80)}
+#: Training-set sizes (None: the whole training split, 1077 images).
+_SIZES = {"quick": (50, 100, 200, 400, None), "full": (50, 70, 100, 150, 200, 300, 400, 600, 800, None)}
+#: Hidden widths at the small training set (100 images); the interpolation threshold is near width 10.
+_WIDTHS = {"quick": (4, 8, 16, 32, 128, 512), "full": (2, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256, 512, 1024, 2048)}
+#: Strength grids, as (strength, max_shift) pairs (max_shift matters for augmentation only).
+_GRIDS: dict[str, dict[str, tuple[tuple[float, int], ...]]] = {
+    "quick": {
+        "l1": ((1e-4, 0), (1e-3, 0)),
+        "l2": ((1e-3, 0), (1e-2, 0)),
+        "dropout": ((0.2, 0), (0.5, 0)),
+        "augmentation": ((10.0, 0), (0.0, 1)),
+        "noise": ((0.1, 0), (0.3, 0)),
+        "early_stopping": ((2, 0), (5, 0)),
+        "multitask": ((1.0, 0), (3.0, 0)),
+        "batchnorm": ((1.0, 0),),
+    },
+    "full": {
+        "l1": ((1e-5, 0), (1e-4, 0), (3e-4, 0), (1e-3, 0), (3e-3, 0)),
+        "l2": ((1e-4, 0), (1e-3, 0), (3e-3, 0), (1e-2, 0), (3e-2, 0)),
+        "dropout": ((0.1, 0), (0.2, 0), (0.3, 0), (0.5, 0), (0.7, 0)),
+        "augmentation": ((5.0, 0), (10.0, 0), (20.0, 0), (0.0, 1), (10.0, 1)),
+        "noise": ((0.05, 0), (0.1, 0), (0.2, 0), (0.3, 0), (0.5, 0)),
+        "early_stopping": ((1, 0), (2, 0), (5, 0), (10, 0)),
+        "multitask": ((0.3, 0), (1.0, 0), (3.0, 0), (10.0, 0)),
+        "batchnorm": ((1.0, 0),),
+    },
+}
+#: Seeds 0 .. N_SELECTION_SEEDS - 1 choose each regulariser's strength (validation loss);
+#: the later seeds measure its effect on the test split.
+N_SELECTION_SEEDS = 2
+#: Fresh seeds measuring each regulariser's effect, per profile.
+_EVAL_SEEDS = {"quick": 5, "full": 10}
+_REG_SEEDS = {p: N_SELECTION_SEEDS + n for p, n in _EVAL_SEEDS.items()}
+
+
+def configs_data_size(profile: str) -> list[OverfitConfig]:
+    return [replace(_BASE[profile], n_train=n) for n in _SIZES[profile]]
+
+
+def configs_width(profile: str) -> list[OverfitConfig]:
+    return [replace(_BASE[profile], width=w) for w in _WIDTHS[profile]]
+
+
+def configs_iterations(profile: str) -> list[OverfitConfig]:
+    return [_BASE[profile]]
+
+
+def configs_regulariser(regulariser: str, profile: str) -> list[OverfitConfig]:
+    """The baseline and the regulariser's strength grid, in the profile's setup."""
+    base = _BASE[profile]
+    return [base] + [
+        replace(base, regulariser=regulariser, strength=float(s), max_shift=shift)
+        for s, shift in _GRIDS[profile][regulariser]
+    ]
+
+
+def configs_all_regularisers(profile: str) -> list[OverfitConfig]:
+    return [_BASE[profile]] + [c for reg in REGULARISERS for c in configs_regulariser(reg, profile)[1:]]
+
+
+# --------------------------------------------------------------------------- shared verdict helpers
+
+
+def _fmt(iv: stats.Interval, digits: int = 3) -> str:
+    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
+
+
+def _paired(a: Sequence[Result], b: Sequence[Result], metric: str) -> stats.Interval | None:
+    """Paired interval of ``metric`` in ``a`` minus ``b`` over the seeds both have; None under 2 seeds."""
+    va = {r["seed"]: float(r["metrics"][metric]) for r in a}
+    vb = {r["seed"]: float(r["metrics"][metric]) for r in b}
+    common = sorted(set(va) & set(vb))
+    if len(common) < 2:
+        return None
+    return stats.paired_diff([va[s] for s in common], [vb[s] for s in common])
+
+
+def _mean(results: Sequence[Result], metric: str) -> float:
+    return statistics.fmean(stats.metric_values(results, metric))
+
+
+def _combine_metrics(first: str, second: str) -> str:
+    """One label from the accuracy-gap and the loss-gap labels.
+
+    Equal labels stand; an INCONCLUSIVE one makes the whole INCONCLUSIVE; any
+    other disagreement (SUPPORTED vs NUANCED or REFUTED) is NUANCED.
+    """
+    if first == second:
+        return first
+    if "INCONCLUSIVE" in (first, second):
+        return "INCONCLUSIVE"
+    return "NUANCED"
+
+
+_GAPS = ("gap_acc", "gap_loss")
+_GAP_NAMES = {"gap_acc": "accuracy gap (train - val)", "gap_loss": "loss gap (val - train, nats)"}
+
+
+def _inconclusive(reason_en: str, reason_zh: str, evidence: dict[str, Any] | None = None) -> Verdict:
+    return Verdict("INCONCLUSIVE", reason_en, reason_zh, evidence or {})
+
+
+# =========================================================================== claim 1: too little data
+
+#: The gap at about 50 images must exceed the gap on the whole training split by more than this.
+DATA_GAP_DROP = {"gap_acc": 0.05, "gap_loss": 0.1}
+#: A larger set whose mean gap exceeds the next smaller set's by more than this breaks "shrinks with size".
+DATA_MONOTONE_TOL = {"gap_acc": 0.02, "gap_loss": 0.1}
+
+
+def _size_key(n: int | None) -> float:
+    return math.inf if n is None else n
+
+
+def verdict_data_size(results: list[Result]) -> Verdict:
+    arms = stats.by_config(results, "n_train")
+    sizes = sorted(arms, key=_size_key)
+    if len(sizes) < 2:
+        return _inconclusive("Fewer than two training-set sizes are stored.", "存储的训练集大小不足两个。")
+    small, large = arms[sizes[0]], arms[sizes[-1]]
+    n_small, n_large = int(_mean(small, "train_size")), int(_mean(large, "train_size"))
+    labels, parts_en, parts_zh = {}, [], []
+    evidence: dict[str, Any] = {"threshold": DATA_GAP_DROP, "monotone_tolerance": DATA_MONOTONE_TOL,
+                                "sizes": [int(_mean(arms[n], "train_size")) for n in sizes]}
+    monotone = True
+    for m in _GAPS:
+        diff = _paired(small, large, m)
+        means = [_mean(arms[n], m) for n in sizes]
+        evidence[f"{m}_means"] = means
+        evidence[f"{m}_intervals"] = [stats.mean_ci(stats.metric_values(arms[n], m)).to_dict() for n in sizes]
+        worst_rise = max(b - a for a, b in zip(means, means[1:]))
+        monotone = monotone and worst_rise <= DATA_MONOTONE_TOL[m]
+        if diff is None:
+            return _inconclusive("Fewer than two paired seeds.", "配对种子不足两个。", evidence)
+        evidence[f"{m}_drop"] = diff.to_dict()
+        labels[m] = stats.decide(diff, DATA_GAP_DROP[m], ">")
+        parts_en.append(f"{_GAP_NAMES[m]} {means[0]:.3g} at {n_small} images vs {means[-1]:.3g} at {n_large}, "
+                        f"paired drop {_fmt(diff)} (threshold {DATA_GAP_DROP[m]:g})")
+        parts_zh.append(f"{m}:{n_small} 张时 {means[0]:.3g},{n_large} 张时 {means[-1]:.3g},配对下降 {_fmt(diff)}"
+                        f"(阈值 {DATA_GAP_DROP[m]:g})")
+    label = _combine_metrics(labels["gap_acc"], labels["gap_loss"])
+    if label == "SUPPORTED" and not monotone:
+        label = "NUANCED"
+    evidence["monotone"] = monotone
+    tail_en = "" if monotone else "; the mean gap is not monotone in the size (NUANCED)"
+    tail_zh = "" if monotone else ";平均差距并不随训练集大小单调下降(NUANCED)"
+    return Verdict(label, "; ".join(parts_en) + tail_en + ".", ";".join(parts_zh) + tail_zh + "。", evidence)
+
+
+# =========================================================================== claim 2: too many parameters
+
+#: The gap at the widest-gap width must exceed the narrowest net's by more than this ...
+WIDTH_GAP_RISE = {"gap_acc": 0.05, "gap_loss": 0.1}
+#: ... and a second descent is a drop from that peak to the widest net of more than this.
+WIDTH_GAP_FALL = {"gap_acc": 0.02, "gap_loss": 0.1}
+
+
+def _width_label(arms: dict[Any, list[Result]], widths: list[int], m: str) -> tuple[str, dict[str, Any], str, str]:
+    means = [_mean(arms[w], m) for w in widths]
+    peak = widths[max(range(len(widths)), key=means.__getitem__)]
+    rise = _paired(arms[peak], arms[widths[0]], m)
+    fall = _paired(arms[peak], arms[widths[-1]], m) if peak != widths[-1] else None
+    ev: dict[str, Any] = {"means": means, "peak_width": peak,
+                          "intervals": [stats.mean_ci(stats.metric_values(arms[w], m)).to_dict() for w in widths]}
+    if rise is None:
+        return "INCONCLUSIVE", ev, "fewer than two paired seeds", "配对种子不足两个"
+    ev["rise"] = rise.to_dict()
+    rise_label = stats.decide(rise, WIDTH_GAP_RISE[m], ">")
+    second = fall is not None and stats.decide(fall, WIDTH_GAP_FALL[m], ">") == "SUPPORTED"
+    if fall is not None:
+        ev["fall"] = fall.to_dict()
+    label = "NUANCED" if rise_label == "SUPPORTED" and second else rise_label
+    fall_en = f", then falls by {_fmt(fall)} to width {widths[-1]}" if fall is not None else ""
+    fall_zh = f",随后到宽度 {widths[-1]} 下降 {_fmt(fall)}" if fall is not None else ""
+    en = (f"{_GAP_NAMES[m]} rises by {_fmt(rise)} from width {widths[0]} to its peak at width {peak}{fall_en}")
+    zh = f"{m} 从宽度 {widths[0]} 到峰值宽度 {peak} 上升 {_fmt(rise)}{fall_zh}"
+    return label, ev, en, zh
+
+
+def verdict_width(results: list[Result]) -> Verdict:
+    arms = stats.by_config(results, "width")
+    widths = sorted(arms)
+    if len(widths) < 2:
+        return _inconclusive("Fewer than two widths are stored.", "存储的宽度不足两个。")
+    evidence: dict[str, Any] = {"rise_threshold": WIDTH_GAP_RISE, "fall_threshold": WIDTH_GAP_FALL,
+                                "widths": widths, "parameters": [_mean(arms[w], "parameters") for w in widths]}
+    labels, en, zh = {}, [], []
+    for m in _GAPS:
+        labels[m], evidence[m], e, z = _width_label(arms, widths, m)
+        en.append(e)
+        zh.append(z)
+    label = _combine_metrics(labels["gap_acc"], labels["gap_loss"])
+    tail_en = {"NUANCED": " (NUANCED: the gap does not just grow with the parameter count; where it falls again "
+                          "for very wide nets, that is the second descent of double descent)",
+               "SUPPORTED": " (the gap grows with the parameter count and does not fall again)"}.get(label, "")
+    tail_zh = {"NUANCED": "(NUANCED:差距并非随参数量单调增长;在很宽的网络上再次下降即双下降的第二次下降)",
+               "SUPPORTED": "(差距随参数量增长且没有再次下降)"}.get(label, "")
+    n = int(_mean(results, "train_size"))
+    return Verdict(label, f"At {n} training images: " + "; ".join(en) + tail_en + ".",
+                   f"{n} 张训练图像时:" + ";".join(zh) + tail_zh + "。", evidence)
+
+
+# =========================================================================== claim 3: too many iterations
+
+#: The last validation loss must exceed the lowest one by more than this many nats ...
+ITER_VAL_RISE = 0.05
+#: ... while the training loss falls after the validation minimum by more than this.
+ITER_TRAIN_FALL = 0.0
+
+
+def verdict_iterations(results: list[Result]) -> Verdict:
+    if len(results) < 2:
+        return _inconclusive("Fewer than two seeds are stored.", "存储的种子不足两个。")
+    rise = stats.mean_ci(stats.metric_values(results, "val_rise"))
+    fall = stats.mean_ci(stats.metric_values(results, "train_fall"))
+    best = stats.mean_ci(stats.metric_values(results, "val_min_epoch"))
+    epochs = int(_mean(results, "epochs_run"))
+    rise_label = stats.decide(rise, ITER_VAL_RISE, ">")
+    fall_label = stats.decide(fall, ITER_TRAIN_FALL, ">")
+    if rise_label == "SUPPORTED":
+        label = {"SUPPORTED": "SUPPORTED", "REFUTED": "NUANCED"}.get(fall_label, "INCONCLUSIVE")
+    else:
+        label = rise_label
+    evidence = {"val_rise_threshold": ITER_VAL_RISE, "train_fall_threshold": ITER_TRAIN_FALL,
+                "val_rise": rise.to_dict(), "train_fall": fall.to_dict(), "val_min_epoch": best.to_dict(),
+                "epochs": epochs, "val_min_loss": stats.mean_ci(stats.metric_values(results, "val_min_loss")).to_dict(),
+                "final_val_loss": stats.mean_ci(stats.metric_values(results, "val_loss")).to_dict()}
+    en = (f"The validation loss is lowest at epoch {_fmt(best)} of {epochs}, then rises by {_fmt(rise)} nats "
+          f"(threshold {ITER_VAL_RISE:g}) while the training loss falls by a further {_fmt(fall)} nats "
+          f"(threshold {ITER_TRAIN_FALL:g}).")
+    zh = (f"验证损失在第 {_fmt(best)} 个 epoch(共 {epochs} 个)最低,此后上升 {_fmt(rise)} nats(阈值 {ITER_VAL_RISE:g}),"
+          f"而训练损失继续下降 {_fmt(fall)} nats(阈值 {ITER_TRAIN_FALL:g})。")
+    return Verdict(label, en, zh, evidence)
+
+
+# =========================================================================== claims 4-11: regularisers
+
+#: A regulariser improves when the test-loss change (arm - baseline) lies below this, or the test-accuracy
+#: change above it; it hurts when the reverse holds. Both at once: NUANCED (a trade-off).
+REG_EFFECT = 0.0
+
+
+@dataclass(frozen=True)
+class _RegEffect:
+    """One regulariser's selection and measured effect."""
+
+    label: str
+    strength: float | None
+    max_shift: int | None
+    evidence: dict[str, Any]
+    test_loss: stats.Interval | None
+    test_acc: stats.Interval | None
+
+
+def _strength_name(regulariser: str, strength: float, max_shift: int) -> str:
+    if regulariser == "augmentation":
+        return f"{strength:g} deg, shift {max_shift}"
+    if regulariser == "batchnorm":
+        return "on"
+    return f"{strength:g}"
+
+
+def _regulariser_effect(results: Sequence[Result], regulariser: str) -> _RegEffect:
+    """Choose the strength on the selection seeds' validation loss; measure the test effect on the others."""
+    base = [r for r in stats.select(results, regulariser="none") if r["seed"] >= N_SELECTION_SEEDS]
+    arm_results = stats.select(results, regulariser=regulariser)
+    grid = sorted({(r["config"]["strength"], r["config"]["max_shift"]) for r in arm_results})
+    selection: dict[str, float] = {}
+    for s, shift in grid:
+        sel = [r for r in stats.select(arm_results, strength=s, max_shift=shift) if r["seed"] < N_SELECTION_SEEDS]
+        if sel:
+            selection[_strength_name(regulariser, s, shift)] = _mean(sel, "val_loss")
+    evidence: dict[str, Any] = {"threshold": REG_EFFECT, "selection_seeds": N_SELECTION_SEEDS,
+                                "selection_val_loss": selection}
+    if not selection:
+        return _RegEffect("INCONCLUSIVE", None, None, evidence, None, None)
+    s, shift = min(grid, key=lambda g: selection.get(_strength_name(regulariser, *g), math.inf))
+    evidence["chosen"] = _strength_name(regulariser, s, shift)
+    arm = [r for r in stats.select(arm_results, strength=s, max_shift=shift) if r["seed"] >= N_SELECTION_SEEDS]
+    diffs = {m: _paired(arm, base, m) for m in ("test_loss", "test_acc", "val_loss", "val_acc", "gap_acc")}
+    if diffs["test_loss"] is None:
+        return _RegEffect("INCONCLUSIVE", s, shift, evidence, None, None)
+    for m, iv in diffs.items():
+        evidence[f"{m}_change"] = iv.to_dict()
+    for m in ("test_loss", "test_acc"):
+        evidence[f"baseline_{m}"] = stats.mean_ci(stats.metric_values(base, m)).to_dict()
+        evidence[f"arm_{m}"] = stats.mean_ci(stats.metric_values(arm, m)).to_dict()
+    improves = (stats.decide(diffs["test_loss"], REG_EFFECT, "<") == "SUPPORTED"
+                or stats.decide(diffs["test_acc"], REG_EFFECT, ">") == "SUPPORTED")
+    hurts = (stats.decide(diffs["test_loss"], REG_EFFECT, ">") == "SUPPORTED"
+             or stats.decide(diffs["test_acc"], REG_EFFECT, "<") == "SUPPORTED")
+    label = {(True, False): "SUPPORTED", (False, True): "REFUTED", (True, True): "NUANCED"}.get(
+        (improves, hurts), "INCONCLUSIVE")
+    evidence["eval_seeds"] = sorted(r["seed"] for r in arm)
+    return _RegEffect(label, s, shift, evidence, diffs["test_loss"], diffs["test_acc"])
+
+
+_OUTCOME = {"SUPPORTED": "improves", "REFUTED": "hurts", "NUANCED": "trades one score for the other",
+            "INCONCLUSIVE": "is inconclusive"}
+_OUTCOME_ZH = {"SUPPORTED": "有改善", "REFUTED": "有害", "NUANCED": "一项改善、一项变差", "INCONCLUSIVE": "不确定"}
+
+
+def verdict_regulariser(regulariser: str, results: list[Result]) -> Verdict:
+    eff = _regulariser_effect(results, regulariser)
+    name, name_zh = _NAMES[regulariser], _NAMES_ZH[regulariser]
+    if eff.test_loss is None or eff.test_acc is None:
+        return _inconclusive(
+            f"{name}: no paired evaluation seeds (seeds >= {N_SELECTION_SEEDS}) with a chosen strength are stored.",
+            f"{name_zh}:没有存储到已选强度的配对评估种子(种子 >= {N_SELECTION_SEEDS})。", eff.evidence)
+    ev = eff.evidence
+    en = (f"{name} at {ev['chosen']} (chosen by validation loss on seeds 0-{N_SELECTION_SEEDS - 1}) {_OUTCOME[eff.label]}: "
+          f"test loss {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g}, change "
+          f"{_fmt(eff.test_loss)}; test accuracy {ev['baseline_test_acc']['mean']:.3g} -> "
+          f"{ev['arm_test_acc']['mean']:.3g}, change {_fmt(eff.test_acc)} (paired over {len(ev['eval_seeds'])} "
+          f"fresh seeds; validation loss change {_fmt(stats.Interval(**ev['val_loss_change']))}).")
+    zh = (f"{name_zh}取 {ev['chosen']}(按种子 0-{N_SELECTION_SEEDS - 1} 的验证损失选出){_OUTCOME_ZH[eff.label]}:"
+          f"测试损失 {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g},变化 {_fmt(eff.test_loss)};"
+          f"测试准确率 {ev['baseline_test_acc']['mean']:.3g} -> {ev['arm_test_acc']['mean']:.3g},变化 {_fmt(eff.test_acc)}"
+          f"(在 {len(ev['eval_seeds'])} 个新种子上配对;验证损失变化 {_fmt(stats.Interval(**ev['val_loss_change']))})。")
+    return Verdict(eff.label, en, zh, ev)
+
+
+def verdict_all_regularisers(results: list[Result]) -> Verdict:
+    effects = {reg: _regulariser_effect(results, reg) for reg in REGULARISERS}
+    labels = {reg: e.label for reg, e in effects.items()}
+    if all(lab == "SUPPORTED" for lab in labels.values()):
+        label = "SUPPORTED"
+    elif any(lab == "SUPPORTED" for lab in labels.values()):
+        label = "NUANCED"
+    elif any(lab == "REFUTED" for lab in labels.values()):
+        label = "REFUTED"
+    else:
+        label = "INCONCLUSIVE"
+    groups_en = {o: [_NAMES[r] for r, lab in labels.items() if lab == o] for o in _OUTCOME}
+    groups_zh = {o: [_NAMES_ZH[r] for r, lab in labels.items() if lab == o] for o in _OUTCOME}
+    en = "; ".join(f"{_OUTCOME[o]}: {', '.join(v)}" for o, v in groups_en.items() if v)
+    zh = ";".join(f"{_OUTCOME_ZH[o]}:{'、'.join(v)}" for o, v in groups_zh.items() if v)
+    evidence = {reg: {"label": e.label, **e.evidence} for reg, e in effects.items()}
+    return Verdict(label, f"Of the note's regularisers, on the test split: {en}.", f"笔记列出的正则方法在测试集上:{zh}。",
+                   evidence)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, out_dir: Path, name: str) -> Path:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def _gap_panels(results: Sequence[Result], key: str, xs: list[Any], x_of: Callable[[Any], float], xlabel: str,
+                title: str, out_dir: Path, name: str) -> Path:
+    """Accuracy gap, loss gap and train/val accuracy against one config field: seeds as dots, mean with 95% CI."""
+    plt = _plt()
+    arms = stats.by_config(results, key)
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.9))
+    pos = [x_of(x) for x in xs]
+    for ax, m in zip(axes[:2], _GAPS):
+        ivs = [stats.mean_ci(stats.metric_values(arms[x], m)) for x in xs]
+        for p, x in zip(pos, xs):
+            vals = stats.metric_values(arms[x], m)
+            ax.scatter([p] * len(vals), vals, s=10, color="0.6", zorder=1)
+        ax.errorbar(pos, [iv.mean for iv in ivs],
+                    yerr=[[iv.mean - max(iv.low, -1e9) for iv in ivs], [min(iv.high, 1e9) - iv.mean for iv in ivs]],
+                    marker="o", capsize=3, color="C0", zorder=2, label="mean, 95% CI")
+        ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(_GAP_NAMES[m])
+        ax.axhline(0.0, color="0.7", lw=0.8)
+        ax.legend(fontsize=8)
+    ax = axes[2]
+    for m, style in (("train_acc", "C2"), ("val_acc", "C3"), ("test_acc", "C4")):
+        ax.plot(pos, [_mean(arms[x], m) for x in xs], marker="o", color=style, label=m.replace("_", " "))
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy (mean over seeds)")
+    ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return _save(fig, out_dir, name)
+
+
+def figure_data_size(results: list[Result], out_dir: Path) -> list[Path]:
+    arms = stats.by_config(results, "n_train")
+    sizes = sorted(arms, key=_size_key)
+    n_of = {n: _mean(arms[n], "train_size") for n in sizes}
+    return [_gap_panels(results, "n_train", sizes, n_of.__getitem__, "training images (log scale)",
+                        "Train/validation gap vs training-set size (MLP on digits)", out_dir, "q03_gap_vs_size.png")]
+
+
+def figure_width(results: list[Result], out_dir: Path) -> list[Path]:
+    widths = sorted(stats.by_config(results, "width"))
+    n = int(_mean(results, "train_size"))
+    return [_gap_panels(results, "width", widths, float, "hidden width (2 hidden layers, log scale)",
+                        f"Train/validation gap vs width at {n} training images", out_dir, "q03_gap_vs_width.png")]
+
+
+def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for i, r in enumerate(sorted(results, key=lambda r: r["seed"])):
+        s = r["series"]
+        epochs = list(range(1, len(s["train_loss"]) + 1))
+        ax.plot(epochs, s["train_loss"], color="C0", alpha=0.6, lw=1, label="training loss" if i == 0 else None)
+        ax.plot(s["val_epochs"], s["val_loss"], color="C3", alpha=0.6, lw=1, label="validation loss" if i == 0 else None)
+        best = int(r["metrics"]["val_min_epoch"])
+        ax.plot([best], [r["metrics"]["val_min_loss"]], "v", color="k", ms=5,
+                label="validation minimum" if i == 0 else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch (full-batch Adam steps)")
+    ax.set_ylabel("cross-entropy (nats, log scale)")
+    n = int(_mean(results, "train_size"))
+    ax.set_title(f"Train and validation loss vs epoch, {n} training images (one line per seed)")
+    ax.legend()
+    return [_save(fig, out_dir, "q03_loss_vs_epoch.png")]
+
+
+def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    eff = _regulariser_effect(results, regulariser)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    ax = axes[0]
+    sel = eff.evidence["selection_val_loss"]
+    names = list(sel)
+    ax.bar(range(len(names)), [sel[k] for k in names],
+           color=["C1" if k == eff.evidence.get("chosen") else "C0" for k in names])
+    base_sel = [r for r in stats.select(results, regulariser="none") if r["seed"] < N_SELECTION_SEEDS]
+    if base_sel:
+        ax.axhline(_mean(base_sel, "val_loss"), color="k", ls="--", label="baseline")
+        ax.legend()
+    ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+    ax.set_xlabel(f"strength ({REGULARISERS[regulariser].split(' (')[0][:45]})")
+    ax.set_ylabel("validation loss, selection seeds")
+    ax.set_title("Strength selection (orange: chosen)")
+    ax = axes[1]
+    base = {r["seed"]: r for r in stats.select(results, regulariser="none") if r["seed"] >= N_SELECTION_SEEDS}
+    if eff.strength is not None:
+        arm = stats.select(results, regulariser=regulariser, strength=eff.strength, max_shift=eff.max_shift)
+        for r in arm:
+            if r["seed"] in base:
+                ax.plot([0, 1], [base[r["seed"]]["metrics"]["test_loss"], r["metrics"]["test_loss"]], "o-",
+                        color="C0", alpha=0.7)
+    ax.set_xticks([0, 1], ["baseline", f"{_NAMES[regulariser]} ({eff.evidence.get('chosen', '-')})"])
+    ax.set_xlim(-0.4, 1.4)
+    ax.set_ylabel("test loss (one line per fresh seed)")
+    ax.set_title(f"Paired test loss, verdict: {eff.label}")
+    fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup")
+    return [_save(fig, out_dir, f"q03_regulariser_{regulariser}.png")]
+
+
+def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
+    plt = _plt()
+    effects = {reg: _regulariser_effect(results, reg) for reg in REGULARISERS}
+    regs = [r for r, e in effects.items() if e.test_loss is not None]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * len(REGULARISERS) + 1.8), sharey=True)
+    for ax, m, label in ((axes[0], "test_loss", "test loss change vs baseline (nats; < 0 better)"),
+                         (axes[1], "test_acc", "test accuracy change vs baseline (> 0 better)")):
+        for y, reg in enumerate(regs):
+            iv = getattr(effects[reg], m)
+            lo, hi = max(iv.low, -1e9), min(iv.high, 1e9)
+            color = {"SUPPORTED": "C2", "REFUTED": "C3", "NUANCED": "C1"}.get(effects[reg].label, "0.5")
+            ax.plot([lo, hi], [y, y], color=color, lw=2)
+            ax.plot([iv.mean], [y], "o", color=color)
+        ax.axvline(0.0, color="k", lw=0.8)
+        ax.set_xlabel(label)
+    axes[0].set_yticks(range(len(regs)),
+                       [f"{_NAMES[r]} ({effects[r].evidence['chosen']})" for r in regs])
+    axes[0].invert_yaxis()
+    fig.suptitle("Regulariser effects on the test split: paired mean change with 95% CI "
+                 "(green improves, red hurts, orange trade-off, grey inconclusive)", fontsize=10)
+    return [_save(fig, out_dir, "q03_regulariser_forest.png")]
