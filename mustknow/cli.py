@@ -9,6 +9,7 @@ traceback. Exit status: 0 success, 1 some trials failed, 2 bad input,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import warnings
@@ -61,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the missing trials, then write the report",
                        description="Run every trial not stored yet (resumable), then write the report.")
     _common(p, out=True)
-    p.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="worker processes (default: 1)")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                   help="worker processes (default: the number of CPU cores, %(default)s here)")
     p.add_argument("--force", action="store_true", help="rerun and overwrite stored trials")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when stderr is not a tty)")
     p = sub.add_parser("list", help="the claims, with the status of their stored results")

@@ -562,15 +562,17 @@ def _properties(results: Sequence[Result], name: str) -> tuple[bool, bool, bool]
     return continuous, convex, smooth
 
 
+def _property_words(props: tuple[bool, bool, bool], zh: bool = False) -> str:
+    """(continuous, convex, smooth) flags as words, e.g. "discontinuous, non-convex, non-smooth"."""
+    yes, no = (("连续", "凸", "光滑"), ("不连续", "非凸", "不光滑")) if zh else (
+        ("continuous", "convex", "smooth"), ("discontinuous", "non-convex", "non-smooth"))
+    return ("、" if zh else ", ").join(yes[i] if p else no[i] for i, p in enumerate(props))
+
+
 def verdict_properties(results: list[Result]) -> Verdict:
     measured = {name: _properties(results, name) for name in _LOSSES}
     mismatches = [name for name, expected in NOTE_PROPERTIES.items() if measured[name] != expected]
     label = "REFUTED" if mismatches else "SUPPORTED"
-
-    def words(props: tuple[bool, bool, bool], zh: bool = False) -> str:
-        names = (("连续", "凸", "光滑"), ("不连续", "非凸", "不光滑")) if zh else (
-            ("continuous", "convex", "smooth"), ("discontinuous", "non-convex", "non-smooth"))
-        return ("、" if zh else ", ").join(names[0][i] if p else names[1][i] for i, p in enumerate(props))
 
     def where(name: str) -> str:
         at = {k: round(results[0]["metrics"][f"{name}_{k}_at"], 6) + 0.0 for k in ("jump", "kink")}  # -0 -> 0
@@ -579,13 +581,13 @@ def verdict_properties(results: list[Result]) -> Verdict:
 
     en = (
         "Measured on the margin axis: "
-        + "; ".join(f"{n.replace('_', '-')}: {words(measured[n])} ({where(n)})" for n in _LOSSES)
+        + "; ".join(f"{n.replace('_', '-')}: {_property_words(measured[n])} ({where(n)})" for n in _LOSSES)
         + f" (jump > {JUMP_TOL:g} = discontinuous, slope change > {KINK_TOL:g} = non-smooth); the note's table "
         + ("matches." if not mismatches else f"does not match for {', '.join(mismatches)}.")
     )
     zh = (
         "在间隔轴上测得:"
-        + ";".join(f"{n.replace('_', '-')}:{words(measured[n], zh=True)}" for n in _LOSSES)
+        + ";".join(f"{n.replace('_', '-')}:{_property_words(measured[n], zh=True)}" for n in _LOSSES)
         + f"(跳跃 > {JUMP_TOL:g} 为不连续,斜率变化 > {KINK_TOL:g} 为不光滑);笔记的表"
         + ("相符。" if not mismatches else f"在 {', '.join(mismatches)} 上不符。")
     )
@@ -631,12 +633,12 @@ def figure_properties(results: list[Result], out_dir: Path) -> list[Path]:
         slope = (loss[1:] - loss[:-1]) / (grid[1:] - grid[:-1])  # (G,) -> (G - 1,)
         centres = (grid[1:] + grid[:-1]) / 2
         ax.plot(grid, loss, lw=2, label="loss")
-        ax.step(centres, slope.clamp(-3, 3), where="mid", color="C3", label="slope (clipped to +-3)")
-        ax.axvline(r["metrics"][f"{name}_jump_at"] if r["metrics"][f"{name}_max_jump"] > JUMP_TOL
-                   else r["metrics"][f"{name}_kink_at"], color="0.5", ls=":", label="largest jump / kink")
-        props = _properties(results, name)
-        ax.set_title(f"{name.replace('_', '-')}: " + ", ".join(
-            n if p else f"non-{n}" for n, p in zip(("continuous", "convex", "smooth"), props)), fontsize=10)
+        ax.step(centres, slope.clamp(-3, 3), where="mid", color="C3", label="secant slope (clipped to +-3)")
+        for kind, tol in (("jump", JUMP_TOL), ("kink", KINK_TOL)):
+            if r["metrics"][f"{name}_max_{kind}"] > tol:
+                ax.axvline(r["metrics"][f"{name}_{kind}_at"], color="0.5", ls=":", label=f"measured {kind}")
+                break
+        ax.set_title(f"{name.replace('_', '-')}: {_property_words(_properties(results, name))}", fontsize=10)
         ax.set_xlabel("margin m = y s")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)

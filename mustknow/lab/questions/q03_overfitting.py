@@ -239,7 +239,7 @@ def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
 
 #: The overfitting setup of each profile (the regulariser baseline; the causes vary one field of it).
 _BASE = {"quick": OverfitConfig(), "full": OverfitConfig(width=256, epochs=80)}
-#: Training-set sizes (None: the whole training split, 1077 images).
+#: Training-set sizes (None: the whole training split, 1079 images).
 _SIZES = {"quick": (50, 100, 200, 400, None), "full": (50, 70, 100, 150, 200, 300, 400, 600, 800, None)}
 #: Hidden widths at the small training set (100 images); the interpolation threshold is near width 10.
 _WIDTHS = {"quick": (4, 8, 16, 32, 128, 512), "full": (2, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256, 512, 1024, 2048)}
@@ -375,7 +375,7 @@ def verdict_data_size(results: list[Result]) -> Verdict:
             return _inconclusive("Fewer than two paired seeds.", "配对种子不足两个。", evidence)
         evidence[f"{m}_drop"] = diff.to_dict()
         labels[m] = stats.decide(diff, DATA_GAP_DROP[m], ">")
-        parts_en.append(f"{_GAP_NAMES[m]} {means[0]:.3g} at {n_small} images vs {means[-1]:.3g} at {n_large}, "
+        parts_en.append(f"{_GAP_NAMES[m]} {means[0]:.3g} at {n_small} images vs {means[-1]:.3g} at {n_large} images, "
                         f"paired drop {_fmt(diff)} (threshold {DATA_GAP_DROP[m]:g})")
         parts_zh.append(f"{m}:{n_small} 张时 {means[0]:.3g},{n_large} 张时 {means[-1]:.3g},配对下降 {_fmt(diff)}"
                         f"(阈值 {DATA_GAP_DROP[m]:g})")
@@ -433,9 +433,10 @@ def verdict_width(results: list[Result]) -> Verdict:
     label = _combine_metrics(labels["gap_acc"], labels["gap_loss"])
     tail_en = {"NUANCED": " (NUANCED: the gap does not just grow with the parameter count; where it falls again "
                           "for very wide nets, that is the second descent of double descent)",
-               "SUPPORTED": " (the gap grows with the parameter count and does not fall again)"}.get(label, "")
+               "SUPPORTED": " (the gap grows with the parameter count; a fall beyond the peak is not established)"}.get(
+                   label, "")
     tail_zh = {"NUANCED": "(NUANCED:差距并非随参数量单调增长;在很宽的网络上再次下降即双下降的第二次下降)",
-               "SUPPORTED": "(差距随参数量增长且没有再次下降)"}.get(label, "")
+               "SUPPORTED": "(差距随参数量增长;峰值之后的下降未被确认)"}.get(label, "")
     n = int(_mean(results, "train_size"))
     return Verdict(label, f"At {n} training images: " + "; ".join(en) + tail_en + ".",
                    f"{n} 张训练图像时:" + ";".join(zh) + tail_zh + "。", evidence)
@@ -493,12 +494,16 @@ class _RegEffect:
     test_acc: stats.Interval | None
 
 
+#: How a chosen strength is written: the knob's name, then its value.
+_KNOB = {"l1": "l1", "l2": "l2", "dropout": "p", "noise": "sigma", "early_stopping": "patience", "multitask": "w"}
+
+
 def _strength_name(regulariser: str, strength: float, max_shift: int) -> str:
     if regulariser == "augmentation":
         return f"{strength:g} deg, shift {max_shift}"
     if regulariser == "batchnorm":
-        return "on"
-    return f"{strength:g}"
+        return "BN on"
+    return f"{_KNOB[regulariser]}={strength:g}"
 
 
 def _regulariser_effect(results: Sequence[Result], regulariser: str) -> _RegEffect:
@@ -549,12 +554,16 @@ def verdict_regulariser(regulariser: str, results: list[Result]) -> Verdict:
             f"{name}: no paired evaluation seeds (seeds >= {N_SELECTION_SEEDS}) with a chosen strength are stored.",
             f"{name_zh}:没有存储到已选强度的配对评估种子(种子 >= {N_SELECTION_SEEDS})。", eff.evidence)
     ev = eff.evidence
-    en = (f"{name} at {ev['chosen']} (chosen by validation loss on seeds 0-{N_SELECTION_SEEDS - 1}) {_OUTCOME[eff.label]}: "
+    chosen = (f"with {ev['chosen']} (chosen by validation loss on seeds 0-{N_SELECTION_SEEDS - 1})"
+              if regulariser != "batchnorm" else "(one arm, nothing to choose)")
+    chosen_zh = (f"取 {ev['chosen']}(按种子 0-{N_SELECTION_SEEDS - 1} 的验证损失选出)" if regulariser != "batchnorm"
+                 else "(只有一个配置,无需选择)")
+    en = (f"{name} {chosen} {_OUTCOME[eff.label]}: "
           f"test loss {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g}, change "
           f"{_fmt(eff.test_loss)}; test accuracy {ev['baseline_test_acc']['mean']:.3g} -> "
           f"{ev['arm_test_acc']['mean']:.3g}, change {_fmt(eff.test_acc)} (paired over {len(ev['eval_seeds'])} "
           f"fresh seeds; validation loss change {_fmt(stats.Interval(**ev['val_loss_change']))}).")
-    zh = (f"{name_zh}取 {ev['chosen']}(按种子 0-{N_SELECTION_SEEDS - 1} 的验证损失选出){_OUTCOME_ZH[eff.label]}:"
+    zh = (f"{name_zh}{chosen_zh}{_OUTCOME_ZH[eff.label]}:"
           f"测试损失 {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g},变化 {_fmt(eff.test_loss)};"
           f"测试准确率 {ev['baseline_test_acc']['mean']:.3g} -> {ev['arm_test_acc']['mean']:.3g},变化 {_fmt(eff.test_acc)}"
           f"(在 {len(ev['eval_seeds'])} 个新种子上配对;验证损失变化 {_fmt(stats.Interval(**ev['val_loss_change']))})。")
@@ -681,9 +690,9 @@ def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -
     base_sel = [r for r in stats.select(results, regulariser="none") if r["seed"] < N_SELECTION_SEEDS]
     if base_sel:
         ax.axhline(_mean(base_sel, "val_loss"), color="k", ls="--", label="baseline")
-        ax.legend()
+        ax.legend(loc="lower right")
     ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
-    ax.set_xlabel(f"strength ({REGULARISERS[regulariser].split(' (')[0][:45]})")
+    ax.set_xlabel("strength")
     ax.set_ylabel("validation loss, selection seeds")
     ax.set_title("Strength selection (orange: chosen)")
     ax = axes[1]
@@ -723,3 +732,240 @@ def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
     fig.suptitle("Regulariser effects on the test split: paired mean change with 95% CI "
                  "(green improves, red hurts, orange trade-off, grey inconclusive)", fontsize=10)
     return [_save(fig, out_dir, "q03_regulariser_forest.png")]
+
+
+# --------------------------------------------------------------------------- claims
+
+_Q, _F = _BASE["quick"], _BASE["full"]
+_SETUP_EN = (
+    f"an MLP with {_Q.depth} hidden ReLU layers of width {_Q.width} ({_F.width} in the full profile) on the digits "
+    f"images (8x8 grey levels in [0, 1], flattened), trained with full-batch Adam (lr {_Q.lr:g}) for {_Q.epochs} "
+    f"epochs ({_F.epochs} in full); seeds vary the data split, the subsample and the initialisation"
+)
+_SETUP_ZH = (
+    f"在 digits 图像(8x8 灰度,取值 [0, 1],展平)上训练 {_Q.depth} 个 ReLU 隐藏层、宽 {_Q.width}(full 配置为 {_F.width})"
+    f"的 MLP,全批量 Adam(学习率 {_Q.lr:g})训练 {_Q.epochs} 个 epoch(full 为 {_F.epochs});种子改变数据划分、子样本和初始化"
+)
+_GAP_DEF = "gap = train minus validation accuracy and validation minus training cross-entropy, both measured in eval mode after training"
+_SELECTION_EN = (
+    f"The strength is chosen from a small grid by the lowest mean validation loss on selection seeds "
+    f"0-{N_SELECTION_SEEDS - 1} (whose test scores are not used); the effect of the chosen strength is then "
+    f"measured on the test split over {_EVAL_SEEDS['quick']} fresh seeds ({_EVAL_SEEDS['full']} in full), paired "
+    f"with the unregularised baseline of the same seed (same data and initial weights)"
+)
+_SELECTION_ZH = (
+    f"强度在一个小网格中按选择种子 0-{N_SELECTION_SEEDS - 1} 上的平均验证损失最低者选出(不使用它们的测试成绩);"
+    f"随后在 {_EVAL_SEEDS['quick']} 个新种子(full 为 {_EVAL_SEEDS['full']} 个)上于测试集测量所选强度的效果,"
+    f"与同一种子(相同数据与初始权重)的无正则基线配对"
+)
+_REG_SETUP_EN = {
+    "l1": "an explicit penalty l1 * sum|w| on the weight matrices (biases free), added to the loss",
+    "l2": "an explicit penalty l2 / 2 * sum w^2 on the weight matrices (biases free), added to the loss",
+    "dropout": "inverted dropout with probability p after each hidden block",
+    "augmentation": "a fresh random rotation (and, in one grid point, a random 1-pixel shift) of every training "
+    "image at every step (Simard, Steinkraus & Platt 2003)",
+    "noise": "Gaussian noise of standard deviation sigma added to every training input at every step (Bishop 1995)",
+    "early_stopping": "stopping when the validation loss has not improved for `patience` checks and restoring the "
+    "best weights (Prechelt 1998); its validation loss is therefore optimistic, the test split is not",
+    "multitask": "a second head that reconstructs the input from the last hidden layer, loss = CE + w * MSE "
+    "(a supervised auto-encoder, Le, Patterson & White 2018); the class head alone is evaluated",
+    "batchnorm": "BatchNorm before each ReLU (Ioffe & Szegedy 2015), which the note lists as a regulariser; with "
+    "full-batch training the batch statistics are those of the whole training set, so this measures BN "
+    "without the minibatch noise Ioffe & Szegedy credit for its regularising effect",
+}
+_REG_SETUP_ZH = {
+    "l1": "在权重矩阵上加显式惩罚 l1 * sum|w|(偏置不罚)",
+    "l2": "在权重矩阵上加显式惩罚 l2 / 2 * sum w^2(偏置不罚)",
+    "dropout": "每个隐藏块后加概率为 p 的 inverted dropout",
+    "augmentation": "每一步对每张训练图像做新的随机旋转(网格中一个点改为随机平移 1 像素)",
+    "noise": "每一步给每个训练输入加标准差为 sigma 的高斯噪声",
+    "early_stopping": "验证损失连续 patience 次检查未改善即停止并恢复最佳权重;因此其验证损失偏乐观,测试集不受影响",
+    "multitask": "加第二个头从最后一个隐藏层重建输入,损失 = CE + w * MSE(监督自编码器);只评估分类头",
+    "batchnorm": "在每个 ReLU 前加 BatchNorm(笔记将其列为正则方法);全批量训练时批统计量就是整个训练集的统计量,"
+    "因此测量的是不含小批量噪声的 BN,而 Ioffe 与 Szegedy 认为正是这种噪声带来正则效果",
+}
+
+
+def _regulariser_claim(reg: str) -> Claim:
+    return Claim(
+        id=f"q03.regulariser-{reg.replace('_', '-')}",
+        question=3,
+        section=_SECTION,
+        note_zh=f"防止过拟合的正则方法之一:{_NAMES_ZH[reg]}。",
+        claim_en=(
+            f"{_NAMES[reg]} reduces overfitting: in one deliberately overfitting setup ({_Q.n_train} training images, "
+            f"{_SETUP_EN}, far past the validation minimum), adding {_REG_SETUP_EN[reg]} lowers the test loss or "
+            f"raises the test accuracy without worsening the other. {_SELECTION_EN}."
+        ),
+        claim_zh=(
+            f"{_NAMES_ZH[reg]}能减轻过拟合:在一个刻意过拟合的设置中({_Q.n_train} 张训练图像,{_SETUP_ZH},训练远超验证最低点),"
+            f"加入{_REG_SETUP_ZH[reg]}能降低测试损失或提高测试准确率,且不使另一项变差。{_SELECTION_ZH}。"
+        ),
+        metric="test cross-entropy and test accuracy, regularised minus baseline (paired by seed)",
+        comparison=(
+            "95% paired intervals: improves (SUPPORTED) if the loss change is < 0 or the accuracy change > 0 and "
+            "neither is significantly worse; hurts (REFUTED) if the reverse; both: NUANCED; neither: INCONCLUSIVE"
+        ),
+        threshold=REG_EFFECT,
+        experiment=run_overfit,
+        configs=functools.partial(configs_regulariser, reg),
+        verdict=functools.partial(verdict_regulariser, reg),
+        seeds=dict(_REG_SEEDS),
+        figure=functools.partial(figure_regulariser, reg),
+    )
+
+
+_CLAIMS = (
+    Claim(
+        id="q03.too-little-data",
+        question=3,
+        section=_SECTION,
+        note_zh="过拟合的原因之一:数据集不够。",
+        claim_en=(
+            f"With the model and training budget fixed ({_SETUP_EN}), the train/validation gap shrinks as the "
+            f"training set grows from 50 images to the whole training split (1079): the paired drop from the "
+            f"smallest to the largest set exceeds {DATA_GAP_DROP['gap_acc']:g} in accuracy and "
+            f"{DATA_GAP_DROP['gap_loss']:g} nats in loss, and no larger set has a mean gap more than "
+            f"{DATA_MONOTONE_TOL['gap_acc']:g} (accuracy) / {DATA_MONOTONE_TOL['gap_loss']:g} (loss) above the next "
+            f"smaller one. {_GAP_DEF}. Full-batch training gives every size the same number of steps."
+        ),
+        claim_zh=(
+            f"在模型与训练预算固定时({_SETUP_ZH}),训练集从 50 张增至整个训练集(1079 张),训练/验证差距缩小:最小与最大训练集"
+            f"之间的配对下降在准确率上超过 {DATA_GAP_DROP['gap_acc']:g}、在损失上超过 {DATA_GAP_DROP['gap_loss']:g} nats,"
+            f"且没有更大的训练集的平均差距比前一个更小的训练集高出 {DATA_MONOTONE_TOL['gap_acc']:g}(准确率)/"
+            f"{DATA_MONOTONE_TOL['gap_loss']:g}(损失)以上。差距 = 训练减验证准确率、验证减训练交叉熵,均在训练后以 eval 模式测量。"
+            "全批量训练使每个规模的步数相同。"
+        ),
+        metric="accuracy gap (train - val) and loss gap (val - train) after training",
+        comparison="paired drop smallest minus largest set, 95% interval vs the threshold; mean gaps monotone within tolerance",
+        threshold=f"drop > {DATA_GAP_DROP['gap_acc']:g} (acc) and > {DATA_GAP_DROP['gap_loss']:g} nats (loss)",
+        experiment=run_overfit,
+        configs=configs_data_size,
+        verdict=verdict_data_size,
+        seeds={"quick": 5, "full": 10},
+        figure=figure_data_size,
+    ),
+    Claim(
+        id="q03.too-many-parameters",
+        question=3,
+        section=_SECTION,
+        note_zh="过拟合的原因之二:参数太多,模型过于复杂,容易过拟合。",
+        claim_en=(
+            f"At {_Q.n_train} training images ({_SETUP_EN}), the train/validation gap grows with the hidden width: "
+            f"from the narrowest net to the width with the largest mean gap it rises by more than "
+            f"{WIDTH_GAP_RISE['gap_acc']:g} in accuracy and {WIDTH_GAP_RISE['gap_loss']:g} nats in loss. If from "
+            f"that peak the gap falls again to the widest net by more than {WIDTH_GAP_FALL['gap_acc']:g} (accuracy) "
+            f"or {WIDTH_GAP_FALL['gap_loss']:g} nats (loss), the verdict is NUANCED: wider is not simply worse "
+            f"(the second descent of double descent; Belkin et al. 2019, Nakkiran et al. 2020). {_GAP_DEF}. The "
+            "peak is picked from the same seeds it is tested on, which favours a rise."
+        ),
+        claim_zh=(
+            f"在 {_Q.n_train} 张训练图像时({_SETUP_ZH}),训练/验证差距随隐藏层宽度增大:从最窄网络到平均差距最大的宽度,"
+            f"准确率差距上升超过 {WIDTH_GAP_RISE['gap_acc']:g},损失差距上升超过 {WIDTH_GAP_RISE['gap_loss']:g} nats。"
+            f"若从该峰值到最宽网络差距再下降超过 {WIDTH_GAP_FALL['gap_acc']:g}(准确率)或 {WIDTH_GAP_FALL['gap_loss']:g} nats"
+            "(损失),则为 NUANCED:更宽并不总是更差(双下降的第二次下降;Belkin 等 2019,Nakkiran 等 2020)。"
+            "峰值取自用于检验的同一批种子,这对“上升”有利。"
+        ),
+        metric="accuracy gap (train - val) and loss gap (val - train) after training, per width",
+        comparison="paired rise narrowest -> peak width and fall peak -> widest, 95% intervals vs the thresholds",
+        threshold=(f"rise > {WIDTH_GAP_RISE['gap_acc']:g} acc / {WIDTH_GAP_RISE['gap_loss']:g} nats; "
+                   f"fall > {WIDTH_GAP_FALL['gap_acc']:g} acc / {WIDTH_GAP_FALL['gap_loss']:g} nats -> NUANCED"),
+        experiment=run_overfit,
+        configs=configs_width,
+        verdict=verdict_width,
+        seeds={"quick": 5, "full": 10},
+        figure=figure_width,
+    ),
+    Claim(
+        id="q03.too-many-iterations",
+        question=3,
+        section=_SECTION,
+        note_zh="过拟合的原因之三:权值学习迭代次数太多,拟合了训练数据中的噪声和没有代表性的特征。",
+        claim_en=(
+            f"Training too long overfits: at {_Q.n_train} training images ({_SETUP_EN}), the validation loss reaches "
+            f"a minimum before the last epoch and then rises by more than {ITER_VAL_RISE:g} nats, while the "
+            f"training loss keeps falling after that minimum (by more than {ITER_TRAIN_FALL:g}). The training loss "
+            "is the full-batch loss of each step; the validation loss is checked every "
+            f"{_Q.eval_every} epochs."
+        ),
+        claim_zh=(
+            f"训练过久会过拟合:在 {_Q.n_train} 张训练图像时({_SETUP_ZH}),验证损失在最后一个 epoch 之前达到最小值,此后上升超过 "
+            f"{ITER_VAL_RISE:g} nats,而训练损失在该最小值之后继续下降(超过 {ITER_TRAIN_FALL:g})。训练损失为每一步的全批量损失;"
+            f"验证损失每 {_Q.eval_every} 个 epoch 检查一次。"
+        ),
+        metric="last minus lowest validation loss; training loss at the validation minimum minus the last",
+        comparison="95% intervals over seeds vs the thresholds; rise without a falling training loss is NUANCED",
+        threshold=f"val rise > {ITER_VAL_RISE:g} nats, train fall > {ITER_TRAIN_FALL:g}",
+        experiment=run_overfit,
+        configs=configs_iterations,
+        verdict=verdict_iterations,
+        seeds=dict(_REG_SEEDS),
+        figure=figure_iterations,
+    ),
+    *(_regulariser_claim(reg) for reg in REGULARISERS),
+    Claim(
+        id="q03.regularisers-prevent-overfitting",
+        question=3,
+        section=_SECTION,
+        note_zh="正则化通过调整学习算法让模型泛化更好、避免过拟合:L1/L2、Dropout、数据增强与加噪、提前终止、多任务联合、加 BN。",
+        claim_en=(
+            "Every regulariser the note lists (L1, L2, dropout, data augmentation, noise injection, early stopping, "
+            "multi-task learning, batch normalisation) improves the test scores of the deliberately overfitting "
+            f"setup, each as tested in its own claim ({_SELECTION_EN}). SUPPORTED if all improve, NUANCED if some "
+            "do and some do not, REFUTED if none improves and some hurt."
+        ),
+        claim_zh=(
+            "笔记列出的每种正则方法(L1、L2、Dropout、数据增强、加噪、提前终止、多任务联合、加 BN)都能改善刻意过拟合设置的测试成绩,"
+            f"各自在单独的论断中检验({_SELECTION_ZH})。全部改善为 SUPPORTED,部分改善为 NUANCED,无一改善且有的有害为 REFUTED。"
+        ),
+        metric="per-regulariser verdicts (test loss and accuracy changes vs the paired baseline)",
+        comparison="count of regularisers that improve, hurt, trade off or are inconclusive",
+        threshold=REG_EFFECT,
+        experiment=run_overfit,
+        configs=configs_all_regularisers,
+        verdict=verdict_all_regularisers,
+        seeds=dict(_REG_SEEDS),
+        figure=figure_forest,
+    ),
+)
+
+QUESTION = Question(
+    number=3,
+    title_zh="训练中出现过拟合的原因?深度学习里的正则方法有哪些/如何防止过拟合?",
+    title_en="Why does training overfit? Which regularisation methods does deep learning use to prevent overfitting?",
+    answer_en=(
+        "A model overfits when it fits the particular training sample better than the distribution it came "
+        "from: the training loss keeps falling while the validation loss stops falling or rises. The note's "
+        "three causes are measured here as the train/validation gap: too little data (the gap shrinks as the "
+        "training set grows), too many parameters (the gap grows with the width up to where the net fits the "
+        "training set exactly; beyond it, wider nets need not generalise worse, the double-descent picture of "
+        "Belkin et al. 2019 and Nakkiran et al. 2020) and too many iterations (the validation loss has a minimum "
+        "and then rises). Regularisation changes the learning algorithm so that it generalises better: penalties "
+        "on the weights (L1, L2), dropout, data augmentation and input noise, early stopping, auxiliary tasks "
+        "(multi-task learning) and, as a side effect, batch normalisation. Their effects are measured one by one "
+        "against the same unregularised baseline, with each strength chosen on validation data, not on the test set."
+    ),
+    answer_zh=(
+        "当模型对训练样本本身的拟合好于对其来源分布的拟合时就是过拟合:训练损失继续下降,而验证损失不再下降甚至上升。"
+        "笔记给出的三个原因在这里都以训练/验证差距来测量:数据太少(训练集越大差距越小)、参数太多(差距随宽度增大,"
+        "直到网络能精确拟合训练集;更宽之后并不一定泛化更差,即 Belkin 等 2019、Nakkiran 等 2020 的双下降)、迭代太多"
+        "(验证损失先到最小值再上升)。正则化通过改变学习算法来提高泛化:权重惩罚(L1、L2)、Dropout、数据增强与输入加噪、"
+        "提前终止、辅助任务(多任务联合),以及作为副作用的 BN。各方法都与同一无正则基线逐一比较,强度在验证集上选择,而不是测试集。"
+    ),
+    implemented_by=(
+        "mustknow.functional.l1_penalty",
+        "mustknow.functional.l2_penalty",
+        "mustknow.functional.dropout",
+        "mustknow.nn.Dropout",
+        "mustknow.nn.GaussianNoise",
+        "mustknow.nn.EarlyStopping",
+        "mustknow.nn.MultiTaskLoss",
+        "mustknow.nn.BatchNorm1d",
+        "mustknow.data.random_shift_rotate",
+        "mustknow.data.add_gaussian_noise",
+        "mustknow.lab.train.fit",
+        "mustknow.lab.questions.q03_overfitting.TwoHeadMLP",
+    ),
+    note_figures=(),
+    claims=_CLAIMS,
+)

@@ -1,0 +1,276 @@
+"""Question 10: batch normalisation before or after the nonlinearity?
+
+The note gives three views: the BN paper puts BN before the nonlinearity
+(Ioffe & Szegedy 2015), current practice and one benchmark put it after ReLU,
+and a third view holds that it depends on what one wants to normalise, "more
+like a hyperparameter". Two claims test this on identical networks that
+differ only in ``norm_position`` (``act(BN(Wx))`` vs ``BN(act(Wx))``): an MLP
+and a small CNN on digits, paired by seed (the arms of one seed share their
+initial weights and minibatch order), each at two learning rates.
+
+The verdict rule, fixed before any run: a position *wins* on an architecture
+when the paired 95% interval of the test-accuracy difference (after minus
+before) excludes 0 at both learning rates, in the same direction
+(SUPPORTED, naming the position). If it excludes 0 at one learning rate only,
+or in opposite directions, the winner depends on the learning rate: NUANCED
+(a hyperparameter). If it excludes 0 at neither and every interval lies
+within +-:data:`EQUIVALENCE_MARGIN`, the positions are equivalent here:
+NUANCED (no difference that matters). Otherwise INCONCLUSIVE.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...data import load_dataset
+from ...nn import make_cnn, make_mlp
+from .. import stats
+from ..claims import Claim, Question, Result, Verdict
+from ..train import TrainConfig, evaluate, fit, seed_everything
+
+__all__ = ["QUESTION"]
+
+_SECTION = "十、BN应该放在非线性激活层的前面还是后面?"
+_NOTE = (
+    "BN 原论文把 BN 放在非线性激活之前;但目前实践中倾向于放在 ReLU 之后,也有评测表明放在 ReLU 后面更好;"
+    "还有一种观点认为放在前面还是后面取决于想归一化的对象,更像一个超参数。"
+)
+
+#: Accuracy difference below which the two positions count as equivalent.
+EQUIVALENCE_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class PlacementConfig:
+    """One arm: an architecture, a BN position and a learning rate."""
+
+    arch: str = "mlp"  # "mlp" (64 standardised pixels) or "cnn" (8x8 images in [0, 1])
+    norm_position: str = "before"  # "before": act(BN(Wx)) as in the BN paper; "after": BN(act(Wx))
+    lr: float = 3e-3  # Adam step size; each claim runs two, tenfold apart
+    depth: int = 2  # hidden blocks, each Linear/Conv + BN + ReLU
+    width: int = 64  # units (MLP) or channels (CNN) per block
+    steps: int = 40  # Adam steps: the same budget for both positions
+    batch_size: int = 128  # minibatch
+
+
+def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
+    """Train one arm; test accuracy and loss, final training loss (eval mode), per-step loss curve."""
+    images = config.arch == "cnn"
+    data = load_dataset("digits", seed=0, as_images=images)
+    seed_everything(seed)  # equal initial weights for both positions (same layers, same order)
+    common = dict(norm="batch", norm_position=config.norm_position)
+    if images:
+        model = make_cnn(1, 10, config.depth, config.width, **common)
+    else:
+        model = make_mlp(64, 10, config.depth, config.width, **common)
+    curve: list[float] = []
+    fit(model, data.train, None,
+        TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
+        seed=seed, on_step=lambda step, m, loss: curve.append(float(loss)))
+    test = evaluate(model, data.test)
+    train = evaluate(model, data.train)
+    metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "final_train_loss": train["loss"]}
+    return {"metrics": metrics, "series": {"step_loss": curve}}
+
+
+def _configs(arch: str, profile: str) -> list[PlacementConfig]:
+    if arch == "mlp":
+        lrs, extra = (3e-3, 3e-2), ({} if profile == "quick" else {"depth": 4, "width": 128, "steps": 600})
+    else:
+        lrs = (3e-3, 3e-2)
+        extra = (
+            {"width": 8, "steps": 40, "batch_size": 64}
+            if profile == "quick"
+            else {"depth": 4, "width": 32, "steps": 600, "batch_size": 64}
+        )
+    return [PlacementConfig(arch=arch, norm_position=pos, lr=lr, **extra) for lr in lrs for pos in ("before", "after")]
+
+
+def configs_mlp(profile: str) -> list[PlacementConfig]:
+    return _configs("mlp", profile)
+
+
+def configs_cnn(profile: str) -> list[PlacementConfig]:
+    return _configs("cnn", profile)
+
+
+def _fmt(iv: stats.Interval, digits: int = 3) -> str:
+    return f"{iv.mean:+.{digits}g} [{iv.low:+.{digits}g}, {iv.high:+.{digits}g}]"
+
+
+def _side(iv: stats.Interval) -> int:
+    """+1 when the interval lies above 0, -1 below, 0 when it contains 0."""
+    return 1 if iv.low > 0 else -1 if iv.high < 0 else 0
+
+
+def _decide(diffs: Sequence[stats.Interval]) -> tuple[str, str]:
+    """(label, winner) from the after-minus-before accuracy intervals at each learning rate."""
+    sides = {_side(iv) for iv in diffs}
+    if len(sides) == 1 and 0 not in sides:
+        return "SUPPORTED", "after" if sides == {1} else "before"
+    if sides != {0}:
+        return "NUANCED", "depends on the learning rate"
+    if all(-EQUIVALENCE_MARGIN < iv.low and iv.high < EQUIVALENCE_MARGIN for iv in diffs):
+        return "NUANCED", "neither (equivalent)"
+    return "INCONCLUSIVE", "undecided"
+
+
+def _paired(results: Sequence[Result], lr: float, metric: str) -> stats.Interval:
+    after = stats.select(results, lr=lr, norm_position="after")
+    before = stats.select(results, lr=lr, norm_position="before")
+    return stats.paired_diff(stats.metric_values(after, metric), stats.metric_values(before, metric))
+
+
+def verdict_placement(results: list[Result]) -> Verdict:
+    lrs = sorted(stats.by_config(results, "lr"))
+    acc = [_paired(results, lr, "test_acc") for lr in lrs]
+    loss = [_paired(results, lr, "final_train_loss") for lr in lrs]
+    label, winner = _decide(acc)
+    arms = {}
+    for lr in lrs:
+        for pos in ("before", "after"):
+            arm = stats.select(results, lr=lr, norm_position=pos)
+            arms[f"lr={lr:g}_{pos}"] = {m: stats.mean_ci(stats.metric_values(arm, m)).to_dict()
+                                        for m in ("test_acc", "final_train_loss")}
+    evidence = {
+        "threshold": "a position wins when the paired 95% CI of the accuracy difference excludes 0 at every lr, "
+                     f"same sign; equivalence margin {EQUIVALENCE_MARGIN:g}",
+        "equivalence_margin": EQUIVALENCE_MARGIN,
+        "winner": winner,
+        "acc_after_minus_before": {f"lr={lr:g}": iv.to_dict() for lr, iv in zip(lrs, acc)},
+        "train_loss_after_minus_before": {f"lr={lr:g}": iv.to_dict() for lr, iv in zip(lrs, loss)},
+        "arms": arms,
+        "metrics": ["test_acc", "final_train_loss", "test_loss"],
+    }
+    per_lr_en = "; ".join(f"lr {lr:g}: accuracy {_fmt(a)}, final training loss {_fmt(l)}"
+                          for lr, a, l in zip(lrs, acc, loss))
+    per_lr_zh = ";".join(f"学习率 {lr:g}:准确率 {_fmt(a)},最终训练损失 {_fmt(l)}"
+                         for lr, a, l in zip(lrs, acc, loss))
+    winner_zh = {"after": "ReLU 之后", "before": "ReLU 之前", "depends on the learning rate": "取决于学习率",
+                 "neither (equivalent)": "两者相当", "undecided": "无法判定"}[winner]
+    en = f"BN after minus before ReLU (paired): {per_lr_en}; winner: {winner}."
+    zh = f"BN 放在 ReLU 之后减之前(配对):{per_lr_zh};结论:{winner_zh}。"
+    return Verdict(label, en, zh, evidence)
+
+
+def figure_placement(results: list[Result], out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arch = results[0]["config"]["arch"]
+    lrs = sorted(stats.by_config(results, "lr"))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+    for ax, metric, title in ((axes[0], "test_acc", "test accuracy"), (axes[1], "final_train_loss", "final train loss")):
+        for k, lr in enumerate(lrs):
+            after = stats.metric_values(stats.select(results, lr=lr, norm_position="after"), metric)
+            before = stats.metric_values(stats.select(results, lr=lr, norm_position="before"), metric)
+            diffs = [a - b for a, b in zip(after, before)]
+            iv = stats.mean_ci(diffs)
+            ax.scatter([k] * len(diffs), diffs, color="grey", s=12, zorder=2)
+            err = [[iv.mean - iv.low if math.isfinite(iv.low) else 0], [iv.high - iv.mean if math.isfinite(iv.high) else 0]]
+            ax.errorbar([k + 0.15], [iv.mean], yerr=err, fmt="o", color="tab:blue", capsize=4, zorder=3)
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xticks(range(len(lrs)), [f"lr {lr:g}" for lr in lrs])
+        ax.set_xlim(-0.5, len(lrs) - 0.5)
+        ax.set_ylabel(f"after - before ({title})")
+        ax.set_title(f"{arch.upper()}: paired difference, 95% CI")
+    colours = {"before": "tab:orange", "after": "tab:green"}
+    for lr, style in zip(lrs, ("-", ":")):
+        for pos in ("before", "after"):
+            rows = [r["series"]["step_loss"] for r in stats.select(results, lr=lr, norm_position=pos)]
+            mean = [statistics.fmean(col) for col in zip(*rows)]
+            axes[2].plot(range(1, len(mean) + 1), mean, ls=style, color=colours[pos], label=f"BN {pos}, lr {lr:g}")
+    axes[2].set_yscale("log")
+    axes[2].set_xlabel("Adam step")
+    axes[2].set_ylabel("minibatch training loss (mean over seeds)")
+    axes[2].set_title("Training curves")
+    axes[2].legend(fontsize=8)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"q10_bn_position_{arch}.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return [path]
+
+
+def _claim(arch: str, name_en: str, name_zh: str, configs) -> Claim:
+    return Claim(
+        id=f"q10.bn-position-{arch}",
+        question=10,
+        section=_SECTION,
+        note_zh=_NOTE,
+        claim_en=(
+            f"On {name_en} on digits, one BN position (before or after ReLU) gives a higher test accuracy than the "
+            "other at both learning rates (the note's first two views); otherwise the choice behaves like a "
+            "hyperparameter (the note's third view)."
+        ),
+        claim_zh=(
+            f"在 digits 上的{name_zh}中,BN 的某一位置(ReLU 之前或之后)在两个学习率下测试准确率都更高(笔记的前两种观点);"
+            "否则这一选择更像一个超参数(笔记的第三种观点)。"
+        ),
+        metric="test accuracy after a fixed number of Adam steps (final training loss reported)",
+        comparison=(
+            "paired by seed, after minus before, at each of two learning rates; SUPPORTED (for that position) when "
+            "every interval excludes 0 on the same side; NUANCED when the side depends on the learning rate, or "
+            f"when every interval lies within +-{EQUIVALENCE_MARGIN:g}; INCONCLUSIVE otherwise"
+        ),
+        threshold=f"paired 95% CI excludes 0 at both lrs, same sign; equivalence margin {EQUIVALENCE_MARGIN:g}",
+        experiment=run_placement,
+        configs=configs,
+        verdict=verdict_placement,
+        seeds={"quick": 5, "full": 10},
+        figure=figure_placement,
+    )
+
+
+QUESTION = Question(
+    number=10,
+    title_zh="BN应该放在非线性激活层的前面还是后面?",
+    title_en="Should BN go before or after the nonlinearity?",
+    answer_en=(
+        "Ioffe & Szegedy (2015, 'Batch Normalization', arXiv:1502.03167) add BN 'immediately before the "
+        "nonlinearity', normalising x = Wu + b rather than the layer input u, arguing that u, the output of "
+        "another nonlinearity, has a distribution whose shape is likely to change during training. The other "
+        "order has a following: in keras-team/keras issue #1802 (Feb 2016) F. Chollet wrote that recent code by "
+        "Christian Szegedy applies ReLU before BN and that the placement 'is still occasionally a topic of "
+        "debate'. The benchmark the note refers to is D. Mishkin's caffenet-benchmark (github.com/ducha-aiki/"
+        "caffenet-benchmark, batchnorm.md): one run per setting of a CaffeNet on 128-px ImageNet-2012 gave top-1 "
+        "accuracy 0.474 with BN before ReLU (0.478 with a scale-and-bias layer) and 0.499 with BN after ReLU "
+        "(0.493 with scale and bias); on a GoogLeNet the same page lists 0.607 for BN before (orthogonal init) "
+        "and 0.596 for BN after (LSUV init), so there the order reversed, with single runs and different "
+        "initialisations. None of these is a paired, multi-seed comparison. Here identical MLPs and CNNs differ "
+        "only in the position, with paired seeds at two learning rates; the verdicts say which position won, "
+        "if any."
+    ),
+    answer_zh=(
+        "Ioffe 与 Szegedy(2015,《Batch Normalization》,arXiv:1502.03167)把 BN 加在非线性“紧前面”,归一化 x = Wu + b"
+        "而非层输入 u,理由是 u 是上一层非线性的输出,其分布形状在训练中容易改变。另一种顺序也有支持者:keras-team/keras 第 1802 号"
+        "讨论(2016 年 2 月)中 F. Chollet 说 Christian Szegedy 近来的代码是先 ReLU 后 BN,并说放置位置“仍不时有争论”。笔记提到的"
+        "评测是 D. Mishkin 的 caffenet-benchmark(github.com/ducha-aiki/caffenet-benchmark,batchnorm.md):128 像素 "
+        "ImageNet-2012 上的 CaffeNet 每种设置各跑一次,BN 在 ReLU 前 top-1 准确率 0.474(加 scale&bias 层 0.478),"
+        "在 ReLU 后 0.499(加 scale&bias 0.493);同页 GoogLeNet 上 BN 在前(正交初始化)0.607、在后(LSUV 初始化)0.596,"
+        "顺序反了过来,且都是单次运行、初始化不同。这些都不是配对的多种子比较。本项目让结构完全相同、只差 BN 位置的 MLP 和 CNN "
+        "在两个学习率下做配对种子比较,由判定给出哪种位置胜出(如果有的话)。"
+    ),
+    implemented_by=(
+        "mustknow.nn.PlainBlock",
+        "mustknow.nn.make_mlp",
+        "mustknow.nn.make_cnn",
+        "mustknow.nn.BatchNorm1d",
+        "mustknow.nn.BatchNorm2d",
+        "mustknow.functional.batch_norm",
+    ),
+    note_figures=(),
+    claims=(
+        _claim("mlp", "an MLP (Linear, BN and ReLU blocks)", "MLP", configs_mlp),
+        _claim("cnn", "a small CNN (3x3 convolutions, global average pooling)", "小型 CNN", configs_cnn),
+    ),
+)
