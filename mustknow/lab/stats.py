@@ -17,7 +17,7 @@ from scipy import stats as _st
 
 from .claims import Result
 
-__all__ = ["Interval", "mean_ci", "paired_diff", "decide", "select", "metric_values", "by_config"]
+__all__ = ["Interval", "mean_ci", "paired_diff", "decide", "combine", "select", "metric_values", "by_config"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,11 @@ class Interval:
         return asdict(self)
 
     def __str__(self) -> str:
-        return f"{self.mean:.4g} [{self.low:.4g}, {self.high:.4g}] (n={self.n})"
+        return f"{self.fmt(4)} (n={self.n})"
+
+    def fmt(self, digits: int = 3) -> str:
+        """``"mean [low, high]"`` with ``digits`` significant digits."""
+        return f"{self.mean:.{digits}g} [{self.low:.{digits}g}, {self.high:.{digits}g}]"
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> Interval:
@@ -88,6 +92,24 @@ def decide(interval: Interval, threshold: float, direction: str = ">") -> str:
             return "SUPPORTED"
         if lo >= threshold:
             return "REFUTED"
+    return "INCONCLUSIVE"
+
+
+def combine(labels: Sequence[str]) -> str:
+    """One verdict from several partial ones.
+
+    All SUPPORTED gives SUPPORTED, all REFUTED gives REFUTED, a mix of the two
+    gives NUANCED (the condition decides), anything else INCONCLUSIVE.
+    """
+    labels = list(labels)
+    if not labels:
+        raise ValueError("combine needs at least one label; got none")
+    if all(label == "SUPPORTED" for label in labels):
+        return "SUPPORTED"
+    if all(label == "REFUTED" for label in labels):
+        return "REFUTED"
+    if "SUPPORTED" in labels and "REFUTED" in labels:
+        return "NUANCED"
     return "INCONCLUSIVE"
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from mustknow.lab.stats import Interval, by_config, decide, mean_ci, metric_values, paired_diff, select
+from mustknow.lab.stats import Interval, by_config, combine, decide, mean_ci, metric_values, paired_diff, select
 
 
 @pytest.mark.parametrize("values", [[1.0, 2.0], [0.3, 0.1, 0.7], [5.0, -1.0, 2.5, 3.25, 0.0], list(range(10))])
@@ -91,3 +91,23 @@ def test_select_metric_values_by_config():
     assert list(groups) == ["relu", "tanh"] and [r["seed"] for r in groups["relu"]] == [0, 1]
     with pytest.raises(KeyError, match="metric 'loss' not in result; it has \\['acc'\\]"):
         metric_values(RESULTS, "loss")
+
+
+@pytest.mark.parametrize("labels, expected", [
+    (["SUPPORTED", "SUPPORTED"], "SUPPORTED"),
+    (["REFUTED"], "REFUTED"),
+    (["SUPPORTED", "REFUTED"], "NUANCED"),
+    (["SUPPORTED", "INCONCLUSIVE"], "INCONCLUSIVE"),
+    (["REFUTED", "REFUTED", "SUPPORTED", "INCONCLUSIVE"], "NUANCED"),
+])
+def test_combine(labels, expected):
+    assert combine(labels) == expected
+
+
+def test_combine_rejects_no_labels():
+    with pytest.raises(ValueError, match="at least one label"):
+        combine([])
+
+
+def test_interval_fmt():
+    assert Interval(0.12345, 0.1, 0.2, 3).fmt(2) == "0.12 [0.1, 0.2]"
