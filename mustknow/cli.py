@@ -19,6 +19,7 @@ from pathlib import Path
 __all__ = ["main", "build_parser"]
 
 PROFILES = ("quick", "full")
+BACKENDS = ("local", "ray")
 LANGS = ("en", "zh")
 
 
@@ -62,10 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the missing trials, then write the report",
                        description="Run every trial not stored yet (resumable), then write the report.")
     _common(p, out=True)
-    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-                   help="worker processes (default: the number of CPU cores, %(default)s here)")
+    p.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                   help=f"worker processes, or the CPUs of a local Ray instance (default: the number of CPU "
+                        f"cores, {os.cpu_count() or 1} here)")
     p.add_argument("--force", action="store_true", help="rerun and overwrite stored trials")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when stderr is not a tty)")
+    p.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="local: worker processes on this machine (default); ray: one Ray task per trial, on a "
+                        "local Ray instance or the cluster at --address (needs: pip install \"mustknow[ray]\")")
+    p.add_argument("--address", default=None, metavar="ADDR",
+                   help="the Ray cluster to use with --backend ray: auto, HOST:PORT or ray://HOST:PORT "
+                        "(default: start a local Ray instance)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the trial plan and its cost estimated from stored quick-profile times; run nothing")
     p = sub.add_parser("list", help="the claims, with the status of their stored results")
     _common(p, lang=False)
     p = sub.add_parser("show", help="a question, its answer and its claims with current verdicts",
@@ -118,14 +128,41 @@ def _render(args, claims, run_wall_s: float | None = None):
     return report
 
 
+def _backend(args):
+    """The Ray backend, connected (``None`` for the local one); a missing Ray or cluster is a :class:`CliError`."""
+    if args.backend == "local":
+        if args.address is not None:
+            warnings.warn("--address is ignored without --backend ray", stacklevel=2)
+        return None
+    if args.address is not None and args.jobs is not None:
+        warnings.warn(f"--jobs {args.jobs} is ignored with --address: the cluster has its own CPUs", stacklevel=2)
+    try:
+        from mustknow.lab.ray_backend import RayBackend
+
+        backend = RayBackend(args.profile, args.address, None if args.address is not None else _jobs(args))
+        backend.connect()
+    except (ImportError, ConnectionError) as err:
+        raise CliError(str(err)) from None
+    return backend
+
+
+def _jobs(args) -> int:
+    return args.jobs if args.jobs is not None else os.cpu_count() or 1
+
+
 def _cmd_run(args) -> int:
     claims = _select(args.only)
+    if args.dry_run:
+        from mustknow.lab.plan import plan
+
+        print("\n".join(plan(claims, args.profile, args.results, args.seeds).lines(_jobs(args))))
+        return 0
     _writable(args.results, "results")
     _writable(args.out, "report")
     from mustknow.lab import runner  # imports torch: only once the input is known to be good
 
-    summary = runner.run(claims, args.profile, args.results, args.seeds, args.jobs, args.force,
-                         progress=False if args.no_progress else None)
+    summary = runner.run(claims, args.profile, args.results, args.seeds, _jobs(args), args.force,
+                         backend=_backend(args), progress=False if args.no_progress else None)
     for trial, error in summary.failed:
         last = error.strip().splitlines()[-1] if error.strip() else "unknown error"
         print(f"mustknow: trial failed: {trial.experiment_name} seed={trial.seed} config={trial.config_dict} "

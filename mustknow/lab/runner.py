@@ -20,8 +20,9 @@ pairs as trials finish. :class:`LocalBackend` runs them one after the other in
 this process; :class:`ProcessBackend` runs them in a pool of worker processes.
 Both run every trial with one intra-op thread, seeded from the trial's seed, so
 metrics do not depend on the backend or on the number of jobs. Another
-backend (a cluster) only has to call :func:`execute` on each trial where it
-likes and hand the outcomes back; storing stays here.
+backend (a cluster: :mod:`mustknow.lab.ray_backend`) only has to call
+:func:`execute` on each trial where it likes and hand the outcomes back (with
+:func:`environ` of the machine in ``Outcome.environ``); storing stays here.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ class Outcome:
     started: float = 0.0
     threads: int = 1
     error: str | None = None
+    #: where it ran, when not in this process (a cluster node: :func:`environ` there); ``None``: here
+    environ: dict[str, Any] | None = None
 
 
 def _plain(value: Any, where: str) -> Any:
@@ -482,7 +485,7 @@ def _record(trial: Trial, outcome: Outcome, env: dict[str, Any]) -> Result:
         "seed": trial.seed,
         "metrics": outcome.metrics,
         "series": outcome.series,
-        "environ": {**env, "threads": outcome.threads},
+        "environ": {**env, **(outcome.environ or {}), "threads": outcome.threads},
         "wall_s": outcome.wall_s,
     }
 

@@ -69,7 +69,8 @@ class _OverlapLoss(_WeightedLoss):
         )
 
     def extra_repr(self) -> str:
-        return f"mode={self.mode!r}, per_image={self.per_image}, smooth={self.smooth}, reduction={self.reduction!r}"
+        return (f"mode={self.mode!r}, include_background={self.include_background}, per_image={self.per_image}, "
+                f"smooth={self.smooth}, reduction={self.reduction!r}")
 
 
 class DiceLoss(_OverlapLoss):
@@ -84,6 +85,9 @@ class DiceLoss(_OverlapLoss):
     def __init__(self, *args, squared_pred: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.squared_pred = squared_pred
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, squared_pred={self.squared_pred}"
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.dice_loss(input, target, squared_pred=self.squared_pred, **self._common())
@@ -100,6 +104,9 @@ class JaccardLoss(_OverlapLoss):
     def __init__(self, *args, squared_pred: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.squared_pred = squared_pred
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, squared_pred={self.squared_pred}"
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.jaccard_loss(input, target, squared_pred=self.squared_pred, **self._common())
@@ -122,6 +129,9 @@ class TverskyLoss(_OverlapLoss):
         self.alpha = alpha
         self.beta = beta
 
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}, beta={self.beta}, {super().extra_repr()}"
+
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.tversky_loss(input, target, self.alpha, self.beta, **self._common())
 
@@ -138,6 +148,9 @@ class GeneralizedDiceLoss(_OverlapLoss):
         super().__init__(smooth=smooth, **kwargs)
         check_choice(w_type, "w_type", MF.segmentation.W_TYPES)
         self.w_type = w_type
+
+    def extra_repr(self) -> str:
+        return f"w_type={self.w_type!r}, {super().extra_repr()}"
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.generalized_dice_loss(input, target, self.w_type, **self._common())
@@ -165,6 +178,9 @@ class LovaszSoftmaxLoss(_WeightedLoss):
         self.ignore_index = ignore_index
         self.reduction = reduction
 
+    def extra_repr(self) -> str:
+        return f"classes={self.classes!r}, per_image={self.per_image}, reduction={self.reduction!r}"
+
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.lovasz_softmax(
             input, target, self.classes, self.per_image, self.ignore_index, self.weight, self.reduction
@@ -191,6 +207,9 @@ class BootstrappedCrossEntropyLoss(_WeightedLoss):
         self.ignore_index = ignore_index
         self.reduction = reduction
 
+    def extra_repr(self) -> str:
+        return f"k={self.k}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"
+
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.bootstrapped_cross_entropy(input, target, self.k, self.weight, self.ignore_index, self.reduction)
 
@@ -216,6 +235,10 @@ class OHEMCrossEntropyLoss(_WeightedLoss):
         self.min_kept = min_kept
         self.ignore_index = ignore_index
         self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return (f"thresh={self.thresh}, min_kept={self.min_kept}, ignore_index={self.ignore_index}, "
+                f"reduction={self.reduction!r}")
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.ohem_cross_entropy(
@@ -250,6 +273,10 @@ class DiceCELoss(_WeightedLoss):
         self.per_image = per_image
         self.smooth = smooth
         self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return (f"lambda_dice={self.lambda_dice}, lambda_ce={self.lambda_ce}, per_image={self.per_image}, "
+                f"smooth={self.smooth}, reduction={self.reduction!r}")
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return MF.dice_ce_loss(

@@ -111,3 +111,13 @@ def test_adversarial_training_discriminator_learns():
     images, masks = torch.randn(8, 1, 8, 8), torch.randint(0, 3, (8, 8, 8))
     losses = [mnn.adversarial_training_step(seg, disc, o_s, o_d, images, masks)["disc_loss"] for _ in range(10)]
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_repr_shows_options():
+    assert "w_type='simple'" in repr(mnn.GeneralizedDiceLoss(w_type="simple"))
+    assert "alpha=0.2, beta=0.8" in repr(mnn.TverskyLoss(alpha=0.2, beta=0.8))
+    assert "squared_pred=True" in repr(mnn.DiceLoss(squared_pred=True))
+    assert "classes='all'" in repr(mnn.LovaszSoftmaxLoss(classes="all"))
+    assert "k=0.25" in repr(mnn.BootstrappedCrossEntropyLoss(k=0.25))
+    assert "min_kept=5" in repr(mnn.OHEMCrossEntropyLoss(min_kept=5))
+    assert "lambda_dice=0.5" in repr(mnn.DiceCELoss(lambda_dice=0.5))

@@ -31,7 +31,6 @@ Every experiment is pure: ``run(config, seed) -> {"metrics", "series"}``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,12 +241,13 @@ def run_two_class(config: TwoClassConfig, seed: int) -> dict[str, Any]:
     """Matched-GD trajectory identity and independently trained decision functions."""
     data = load_dataset("breast_cancer", seed=seed)
     x_all = _all_rows(data).double()
+    features = x_all.shape[1]
     metrics: dict[str, float] = {}
 
     # Matched arm: GD with lr on (w0, w1) moves w1 - w0 exactly as GD with 2 lr on logistic regression.
     seed_everything(seed)
-    softmax_model = torch.nn.Linear(30, 2).double()
-    logistic_model = torch.nn.Linear(30, 1).double()
+    softmax_model = torch.nn.Linear(features, 2).double()
+    logistic_model = torch.nn.Linear(features, 1).double()
     with torch.no_grad():
         logistic_model.weight.copy_(softmax_model.weight[1:] - softmax_model.weight[:1])  # (2, 30) -> (1, 30)
         logistic_model.bias.copy_(softmax_model.bias[1:] - softmax_model.bias[:1])
@@ -264,8 +264,8 @@ def run_two_class(config: TwoClassConfig, seed: int) -> dict[str, Any]:
     # Independent arm: own random inits, Adam, L2 lambda on (w0, w1) vs lambda/2 on w1 - w0.
     adam = TrainConfig(optimizer="adam", lr=config.adam_lr, epochs=config.adam_epochs, batch_size=None)
     seed_everything(seed + 10_000)
-    softmax_model = torch.nn.Linear(30, 2)
-    logistic_model = torch.nn.Linear(30, 1)
+    softmax_model = torch.nn.Linear(features, 2)
+    logistic_model = torch.nn.Linear(features, 1)
     fit(softmax_model, data.train, None, adam.replace(l2=config.l2), seed=seed, loss_fn=MF.cross_entropy)
     fit(logistic_model, data.train, None, adam.replace(l2=config.l2 / 2), seed=seed, loss_fn=_logistic_objective)
     x_all = x_all.float()
@@ -457,16 +457,19 @@ def verdict_ranges(results: list[Result]) -> Verdict:
                 f"{bounds[f'exact_rounds_to_zero_below_{name}']:.5g} 以下才会舍入为 0)")
 
     en = (
-        f"No sigmoid or softmax output left [0, 1] or was NaN ({bad:g} cases) and softmax rows of 2-"
+        f"Sigmoid or softmax outputs outside [0, 1] or NaN: {bad:g}; softmax rows of 2-"
         f"{results[0]['config']['max_classes']} classes summed to 1 within {max(sum_err.values()):.3g} eps per "
-        f"class (threshold {SUM_EPS_PER_CLASS:g}); the open interval (0, 1) holds only on a finite range -- "
+        f"class (threshold {SUM_EPS_PER_CLASS:g}); "
+        + ("the open interval (0, 1) holds only on a finite range -- " if finite_break
+           else "sigmoid never rounded to exactly 0 or 1 on the searched range -- ")
         + "; ".join(where(n) for n in _DTYPES)
         + f"; up to {max(zero_frac.values()):.3g} of softmax entries were exactly 0."
     )
     zh = (
-        f"sigmoid 与 softmax 的输出从未超出 [0, 1] 或为 NaN({bad:g} 例);2-{results[0]['config']['max_classes']} "
+        f"sigmoid 与 softmax 输出超出 [0, 1] 或为 NaN 的情形:{bad:g} 例;2-{results[0]['config']['max_classes']} "
         f"类的 softmax 每行之和与 1 的差不超过每类 {max(sum_err.values()):.3g} 个 eps(阈值 {SUM_EPS_PER_CLASS:g});"
-        f"开区间 (0, 1) 只在有限范围内成立——" + ";".join(wo(n) for n in _DTYPES)
+        + ("开区间 (0, 1) 只在有限范围内成立——" if finite_break else "在搜索范围内 sigmoid 从未恰好舍入为 0 或 1——")
+        + ";".join(wo(n) for n in _DTYPES)
         + f";softmax 输出中最多 {max(zero_frac.values()):.3g} 的元素恰为 0。"
     )
     evidence = {"threshold_sum_eps_per_class": SUM_EPS_PER_CLASS, "outside_or_nan": bad,
@@ -590,7 +593,8 @@ QUESTION = Question(
         "its two weight vectors are over-parametrised (adding the same vector to both changes nothing) and only "
         "their difference is learned. Both outputs are probabilities in exact arithmetic; in floating point "
         "sigmoid(x) rounds to exactly 1.0 once 1 - sigma(x) < eps / 2, i.e. x > ln(2 / eps), and the "
-        "1 / (1 + e^-x) form returns exactly 0 once e^-x overflows (the report gives both points per dtype), so use log-sigmoid / log-softmax (or "
+        "1 / (1 + e^-x) form returns exactly 0 once e^-x overflows (the report gives both points per dtype), "
+        "so use log-sigmoid / log-softmax (or "
         "losses that take logits) when probabilities near 0 or 1 matter. Softmax is from Bridle (1990); "
         "logistic regression from Cox (1958)."
     ),

@@ -27,6 +27,7 @@ The linear classifier is a score :math:`s = w^\top x + b` on breast_cancer's
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -194,8 +195,9 @@ def verdict_zero_one_gd(results: list[Result]) -> Verdict:
         f"After {steps} gradient-descent steps on the 0-1 risk (central finite differences) the parameters moved "
         f"{moved:.3g} and the training accuracy changed by {acc_change:.3g}; the 0-1 gradient was exactly zero at "
         f"{_fmt(ae)} of random parameter vectors (threshold {ZERO_GRAD_MIN_FRACTION:g}); from the same starts "
-        f"(training accuracy {min(start):.3g}-{max(start):.3g}), hinge moved at least {contrast['hinge']:.3g} and reached "
-        f"{_fmt(ends['hinge'])}, logistic moved at least {contrast['logistic']:.3g} and reached {_fmt(ends['logistic'])}."
+        f"(training accuracy {min(start):.3g}-{max(start):.3g}), hinge moved at least {contrast['hinge']:.3g} and "
+        f"reached {_fmt(ends['hinge'])}, logistic moved at least {contrast['logistic']:.3g} and reached "
+        f"{_fmt(ends['logistic'])}."
     )
     zh = (
         f"对 0-1 风险做 {steps} 步梯度下降(中心差分)后参数移动 {moved:.3g},训练准确率变化 {acc_change:.3g};在随机参数点上 "
@@ -255,7 +257,7 @@ def run_surrogate(config: SurrogateConfig, seed: int) -> dict[str, Any]:
     """Held-out (val + test) accuracy of a linear classifier trained with the configured loss."""
     data = load_dataset("breast_cancer", seed=seed)
     seed_everything(seed)
-    model = torch.nn.Linear(30, 1)
+    model = torch.nn.Linear(data.num_features, 1)
     loss = _margin_loss(config.loss)
 
     def objective(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -279,7 +281,8 @@ def configs_surrogate(profile: str) -> list[SurrogateConfig]:
 
 
 def verdict_surrogate(results: list[Result]) -> Verdict:
-    arms = {name: stats.metric_values(stats.select(results, loss=name), "heldout_acc") for name in ("hinge", "logistic")}
+    arms = {name: stats.metric_values(stats.select(results, loss=name), "heldout_acc")
+            for name in ("hinge", "logistic")}
     accs = {name: stats.mean_ci(v) for name, v in arms.items()}
     diff = stats.paired_diff(arms["hinge"], arms["logistic"])
     acc_labels = [stats.decide(iv, ACC_MIN, ">") for iv in accs.values()]
@@ -487,7 +490,7 @@ def run_shapes(config: ShapeConfig, seed: int) -> dict[str, Any]:
     metrics: dict[str, float] = {}
     series: dict[str, list[float]] = {"grid": m[:-2].tolist()}
     for name in _LOSSES:
-        fn = lambda v, name=name: _on_margin(name, v)  # noqa: E731
+        fn = functools.partial(_on_margin, name)
         chord = t * fn(a) + (1 - t) * fn(b)
         bad = fn(t * a + (1 - t) * b) > chord + JENSEN_TOL * chord.abs().clamp_min(1.0)  # (chords,)
         metrics[f"{name}_violation_fraction"] = float(bad.double().mean())

@@ -665,7 +665,8 @@ def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
         s = r["series"]
         epochs = list(range(1, len(s["train_loss"]) + 1))
         ax.plot(epochs, s["train_loss"], color="C0", alpha=0.6, lw=1, label="training loss" if i == 0 else None)
-        ax.plot(s["val_epochs"], s["val_loss"], color="C3", alpha=0.6, lw=1, label="validation loss" if i == 0 else None)
+        ax.plot(s["val_epochs"], s["val_loss"], color="C3", alpha=0.6, lw=1,
+                label="validation loss" if i == 0 else None)
         best = int(r["metrics"]["val_min_epoch"])
         ax.plot([best], [r["metrics"]["val_min_loss"]], "v", color="k", ms=5,
                 label="validation minimum" if i == 0 else None)

@@ -193,7 +193,8 @@ def verdict_sgd_equivalence(results: list[Result]) -> Verdict:
     evidence["worst_max_diff"] = worst
     en = (
         "Plain SGD in float64, weight_decay=lambda against the loss + lambda * l2_penalty (= lambda/2 ||w||^2): "
-        + "; ".join(parts_en) + f" (equal below {EQUAL_TOL:g}); a penalty written lambda||w||^2 needs weight_decay=2*lambda."
+        + "; ".join(parts_en)
+        + f" (equal below {EQUAL_TOL:g}); a penalty written lambda||w||^2 needs weight_decay=2*lambda."
     )
     zh = (
         "float64 下的普通 SGD,weight_decay=lambda 与损失 + lambda * l2_penalty(= lambda/2 ||w||^2)比较:"
@@ -550,7 +551,9 @@ _CLAIMS = (
             "而对其他优化器终点权重相差超过所走距离的 5%,则为 NUANCED。"
         ),
         metric="max |difference| of trajectories; final distance relative to the distance travelled",
-        comparison="per optimiser: same below EQUAL_TOL, different when the interval of the distance exceeds DIFFER_MIN",
+        comparison=(
+            "per optimiser: same below EQUAL_TOL, different when the interval of the distance exceeds DIFFER_MIN"
+        ),
         threshold=f"same < {EQUAL_TOL:g}, different > {DIFFER_MIN:g}",
         experiment=run_equivalence,
         configs=configs_equivalence,

@@ -131,6 +131,7 @@ def test_dropout_mean_eval_is_identity_and_unscaled_mean_is_off_by_p():
     for impl in ("mustknow", "torch"):
         assert m[f"{impl}_p50_eval_max_abs_diff"] == 0.0
         assert abs(m[f"{impl}_p50_z_mean"]) < q.Z_MAX
+        assert m[f"{impl}_p50_repeated_mask_fraction"] == 0.0
     assert m["mustknow_p50_unscaled_rel_diff"] == pytest.approx(-0.5, abs=0.05)
 
 
@@ -225,11 +226,12 @@ def test_verdict_first_layer(l1, l2, label):
     assert q.verdict_first_layer(_first_layer_results(l1, l2)).label == label
 
 
-def _mean_results(z=0.5, eval_diff=0.0):
+def _mean_results(z=0.5, eval_diff=0.0, repeats=0.0):
     metrics = {}
     for impl in q._IMPLS:
         key = f"{impl}_p50"
         metrics.update({f"{key}_z_mean": z, f"{key}_z_drop_rate": -0.3, f"{key}_eval_max_abs_diff": eval_diff,
+                        f"{key}_repeated_mask_fraction": repeats,
                         f"{key}_rel_diff": 0.001, f"{key}_tol_rel": 0.004, f"{key}_unscaled_rel_diff": -0.5})
     return [result(s, dict(metrics), ps=[0.5]) for s in range(3)]
 
@@ -240,6 +242,7 @@ def _mean_results(z=0.5, eval_diff=0.0):
         (dict(), "SUPPORTED"),
         (dict(z=12.0), "REFUTED"),  # the mean moved by 12 standard errors
         (dict(eval_diff=1e-3), "REFUTED"),  # eval mode is not the identity
+        (dict(repeats=1.0), "REFUTED"),  # a fixed mask
     ],
 )
 def test_verdict_dropout_mean(kwargs, label):
