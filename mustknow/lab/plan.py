@@ -51,13 +51,13 @@ class ClaimPlan:
 
 @dataclass(frozen=True)
 class ExperimentPlan:
-    """One experiment's trials in the plan and their estimated cost.
+    """One experiment's trials in the plan for one question, and their estimated cost.
 
     Attributes:
         name: ``module.function``.
         short: the name of its results folder, ``qNN_topic.function``.
-        question: the question of its first claim.
-        claims: ids of the claims using it.
+        question: the question (of the first claim asking for each of these trials).
+        claims: ids of the claims using these trials.
         trials: its distinct trials in the plan (shared trials counted once).
         measured: stored results of the measured profile that the mean uses.
         mean_s: their mean ``wall_s``; ``None`` when none is stored.
@@ -89,7 +89,7 @@ class Plan:
         measured_profile: the profile whose stored times are used.
         results_dir: the result store read.
         claims: per claim, in suite order.
-        experiments: per experiment, in order of first use.
+        experiments: per question and experiment, in order of first use.
         devices: the ``environ.device`` values of the measured results.
     """
 
@@ -141,11 +141,11 @@ class Plan:
                 out.append(f"  {e.short}: {e.trials} trials, {cost}")
                 if e.larger:
                     out.append(f"    larger in {self.profile}: {', '.join(e.larger)}")
-        unmeasured = [e.short for e in self.experiments if e.mean_s is None]
+        unmeasured = list(dict.fromkeys(e.short for e in self.experiments if e.mean_s is None))
         bound = ">= " if self.lower_bound else ""
-        on = f" ({', '.join(self.devices)})" if self.devices else ""
+        on = f" (measured on {', '.join(self.devices)})" if self.devices else ""
         out.append("")
-        out.append(f"total: {self.trials} trials, est. {bound}{_hours(self.cost_s)} CPU{on}; on {workers} workers "
+        out.append(f"total: {self.trials} trials, est. {bound}{_hours(self.cost_s)}{on}; on {workers} workers "
                    f"{bound}{self.cost_s / workers / 3600:.2f} h of wall time at best")
         if unmeasured:
             out.append(f"not measured ({len(unmeasured)}; run `mustknow run --profile {self.measured_profile}` "
@@ -228,16 +228,15 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
     claim_plans = tuple(ClaimPlan(c.id, c.question, len(c.configs(profile)),
                                   seeds if seeds is not None else c.seeds[profile]) for c in claims)
     experiments, devices = [], set()
-    names = list(dict.fromkeys(t.experiment_name for t in trials))
-    for name in names:
-        mine = [t for t in trials if t.experiment_name == name]
-        base = [t for t in measured_trials if t.experiment_name == name]
+    for question, name in dict.fromkeys((t.question, t.experiment_name) for t in trials):
+        mine = [t for t in trials if (t.question, t.experiment_name) == (question, name)]
+        base = [t for t in measured_trials if (t.question, t.experiment_name) == (question, name)]
         # configs as JSON gives them back, so they compare equal to the stored ones
         planned = [json.loads(json.dumps(t.config_dict)) for t in mine if t.seed == 0]
         measured_cfgs = [json.loads(json.dumps(t.config_dict)) for t in base]
         times, found = _measured(base[0].path.parent, name, measured_cfgs) if base else ([], set())
         devices |= found
         experiments.append(ExperimentPlan(
-            name, mine[0].path.parent.name, mine[0].question, tuple(dict.fromkeys(c for t in mine for c in t.claims)), len(mine), len(times),
+            name, mine[0].path.parent.name, question, tuple(dict.fromkeys(c for t in mine for c in t.claims)), len(mine), len(times),
             sum(times) / len(times) if times else None, _larger(measured_cfgs, planned)))
     return Plan(profile, measured_profile, results_dir, claim_plans, tuple(experiments), tuple(sorted(devices)))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from ...data import load_dataset
 from ...nn import Dropout, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, evaluate, fit, predict_logits, seed_everything
 
 __all__ = ["QUESTION"]
@@ -53,46 +53,6 @@ _SECTION = "四、l1、l2原理?dropout具体实现原理,随机还是固定,训
 def _digits():
     """The digits set with a fixed split (seeds vary the model, not the data)."""
     return load_dataset("digits", seed=0)
-
-
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
-def _combine(labels: Sequence[str]) -> str:
-    """All SUPPORTED -> SUPPORTED; all REFUTED -> REFUTED; both present -> NUANCED; else INCONCLUSIVE."""
-    if all(lab == "SUPPORTED" for lab in labels):
-        return "SUPPORTED"
-    if all(lab == "REFUTED" for lab in labels):
-        return "REFUTED"
-    if "SUPPORTED" in labels and "REFUTED" in labels:
-        return "NUANCED"
-    return "INCONCLUSIVE"
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
-
-def _series_mean(results: Sequence[Result], key: str) -> list[float]:
-    """Element-wise mean of one series over results (all of the same length)."""
-    rows = [r["series"][key] for r in results]
-    return [statistics.fmean(col) for col in zip(*rows)]
 
 
 def _pkey(p: float) -> str:
@@ -245,26 +205,26 @@ def verdict_path(results: list[Result]) -> Verdict:
         label = stats.decide(zeros, L1_MIN_ZEROS, ">")
     check = "passed" if max(lasso, ridge) <= AGREE_TOL else "FAILED"
     en = (
-        f"Along the diabetes path the proximal-L1 (ISTA) solution has {_fmt(zeros)} of "
+        f"Along the diabetes path the proximal-L1 (ISTA) solution has {zeros.fmt()} of "
         f"{int(results[0]['metrics']['features'])} coefficients exactly zero on average (threshold > {L1_MIN_ZEROS:g}) "
         f"while L2 has {l2_total:g} exact zeros in total (smallest |w| {l2_min:.2g}); the cross-check against "
         f"scikit-learn {check} (max |diff| Lasso {lasso:.1e}, Ridge {ridge:.1e}, tolerance {AGREE_TOL:g}); "
-        f"plain subgradient descent on the same L1 objective reaches {_fmt(sub_zeros)} exact zeros where ISTA "
-        f"reaches {_fmt(mid_zeros)}: the exact zeros come from the proximal step, not from the penalty alone."
+        f"plain subgradient descent on the same L1 objective reaches {sub_zeros.fmt()} exact zeros where ISTA "
+        f"reaches {mid_zeros.fmt()}: the exact zeros come from the proximal step, not from the penalty alone."
     )
     zh = (
-        f"在 diabetes 的正则化路径上,近端 L1(ISTA)解平均有 {_fmt(zeros)} 个(共 "
+        f"在 diabetes 的正则化路径上,近端 L1(ISTA)解平均有 {zeros.fmt()} 个(共 "
         f"{int(results[0]['metrics']['features'])} 个)系数恰为 0(阈值 > {L1_MIN_ZEROS:g}),"
         f"而 L2 总共只有 {l2_total:g} 个恰为 0(最小 |w| 为 {l2_min:.2g});与 scikit-learn 的交叉验证"
         f"{'通过' if check == 'passed' else '失败'}(Lasso 最大差 {lasso:.1e},Ridge {ridge:.1e},容差 {AGREE_TOL:g});"
-        f"对同一 L1 目标做普通次梯度下降只得到 {_fmt(sub_zeros)} 个恰为 0 的系数,而 ISTA 得到 {_fmt(mid_zeros)} 个:"
+        f"对同一 L1 目标做普通次梯度下降只得到 {sub_zeros.fmt()} 个恰为 0 的系数,而 ISTA 得到 {mid_zeros.fmt()} 个:"
         f"恰好为 0 来自近端步骤,而不只是罚项本身。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_path(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     first = min(results, key=lambda r: r["seed"])
     s = first["series"]
     fracs = s["fractions"]
@@ -282,7 +242,7 @@ def figure_path(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].legend(fontsize=7, ncol=2)
     ax = axes[2]
     for kind, label in (("l1", "L1 (proximal)"), ("l2", "L2")):
-        ax.plot(fracs, _series_mean(results, f"{kind}_zero_counts"), marker="o", label=label)
+        ax.plot(fracs, series_mean(results, f"{kind}_zero_counts"), marker="o", label=label)
     ax.set_xscale("log")
     ax.invert_xaxis()
     ax.set_xlabel("strength alpha / alpha_max")
@@ -290,7 +250,7 @@ def figure_path(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_title("Exact zeros along the path")
     ax.legend()
     fig.suptitle("Diabetes regression: L1 zeroes coefficients, L2 shrinks them (checked against scikit-learn)")
-    return [_save(fig, out_dir, "q04_l1_l2_path.png")]
+    return [save_figure(fig, out_dir, "q04_l1_l2_path.png")]
 
 
 # =========================================================================== claim 2: MLP first layer
@@ -371,27 +331,27 @@ def verdict_first_layer(results: list[Result]) -> Verdict:
     strength = results[0]["config"]["strength"]
     en = (
         f"First-layer weights of a digits MLP (coefficient {strength:g}): exactly zero with proximal L1 "
-        f"{_fmt(ivs['l1'])} (threshold > {MLP_MIN_ZERO_FRACTION:g}; {_fmt(pixels)} of input pixels lose every "
-        f"weight), with L2 weight decay {_fmt(ivs['l2'])}, without regularisation {_fmt(ivs['none'])}; validation "
-        f"accuracy L1 {_fmt(accs['l1'])}, L2 {_fmt(accs['l2'])}, none {_fmt(accs['none'])}."
+        f"{ivs['l1'].fmt()} (threshold > {MLP_MIN_ZERO_FRACTION:g}; {pixels.fmt()} of input pixels lose every "
+        f"weight), with L2 weight decay {ivs['l2'].fmt()}, without regularisation {ivs['none'].fmt()}; validation "
+        f"accuracy L1 {accs['l1'].fmt()}, L2 {accs['l2'].fmt()}, none {accs['none'].fmt()}."
     )
     zh = (
-        f"digits MLP 的第一层权重(系数 {strength:g}):近端 L1 下恰为 0 的比例 {_fmt(ivs['l1'])}(阈值 > "
-        f"{MLP_MIN_ZERO_FRACTION:g};{_fmt(pixels)} 的输入像素失去全部权重),L2 权重衰减下 {_fmt(ivs['l2'])},"
-        f"不加正则 {_fmt(ivs['none'])};验证准确率 L1 {_fmt(accs['l1'])},L2 {_fmt(accs['l2'])},无 {_fmt(accs['none'])}。"
+        f"digits MLP 的第一层权重(系数 {strength:g}):近端 L1 下恰为 0 的比例 {ivs['l1'].fmt()}(阈值 > "
+        f"{MLP_MIN_ZERO_FRACTION:g};{pixels.fmt()} 的输入像素失去全部权重),L2 权重衰减下 {ivs['l2'].fmt()},"
+        f"不加正则 {ivs['none'].fmt()};验证准确率 L1 {accs['l1'].fmt()},L2 {accs['l2'].fmt()},无 {accs['none'].fmt()}。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_first_layer(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     edges = results[0]["series"]["hist_edges"]
     centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [2, 1]})
     ax = axes[0]
     width = (edges[1] - edges[0]) / 4
     for i, arm in enumerate(_ARMS):
-        hist = _series_mean(results, f"log10_abs_hist_{arm}")
+        hist = series_mean(results, f"log10_abs_hist_{arm}")
         zeros = statistics.fmean(stats.metric_values(results, f"zero_fraction_{arm}"))
         total = sum(hist) / max(1e-12, 1 - zeros) if zeros < 1 else 1.0
         ax.bar([c + (i - 1) * width for c in centres], [h / total for h in hist], width=width,
@@ -404,14 +364,14 @@ def figure_first_layer(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_title("First-layer weight magnitudes (mean over seeds)")
     ax.legend()
     ax = axes[1]
-    grid = torch.tensor(_series_mean(results, "pixel_nonzero_l1")).reshape(8, 8)  # (64,) -> (8, 8)
+    grid = torch.tensor(series_mean(results, "pixel_nonzero_l1")).reshape(8, 8)  # (64,) -> (8, 8)
     im = ax.imshow(grid.numpy(), cmap="viridis", vmin=0, vmax=1)
     fig.colorbar(im, ax=ax, label="fraction of nonzero weights")
     ax.set_title("Proximal L1: nonzero share per pixel")
     ax.set_xticks([])
     ax.set_yticks([])
     fig.suptitle("Digits MLP: proximal L1 gives exact zeros, L2 weight decay only shrinks")
-    return [_save(fig, out_dir, "q04_mlp_first_layer.png")]
+    return [save_figure(fig, out_dir, "q04_mlp_first_layer.png")]
 
 
 # =========================================================================== claim 3: train/eval, inverted scaling
@@ -538,12 +498,12 @@ def verdict_dropout_mean(results: list[Result]) -> Verdict:
 
 
 def figure_dropout_mean(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     ps = results[0]["config"]["ps"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     ax = axes[0]
     for i, p in enumerate(ps):
-        run = _series_mean(results, f"mustknow_{_pkey(p)}_running_rel_diff")
+        run = series_mean(results, f"mustknow_{_pkey(p)}_running_rel_diff")
         ks = range(1, len(run) + 1)
         ax.plot(ks, run, color=f"C{i}", label=f"p={p:g}")
         tol = statistics.fmean(stats.metric_values(results, f"mustknow_{_pkey(p)}_tol_rel"))
@@ -572,7 +532,7 @@ def figure_dropout_mean(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_title(f"Train-mode mean vs eval mode ({results[0]['config']['masks']} masks)")
     ax.legend()
     fig.suptitle("Dropout in training, identity at test time: the expected activation is kept")
-    return [_save(fig, out_dir, "q04_dropout_mean.png")]
+    return [save_figure(fig, out_dir, "q04_dropout_mean.png")]
 
 
 # =========================================================================== claims 4-5: masks and ensembles
@@ -707,19 +667,19 @@ def verdict_masks(results: list[Result]) -> Verdict:
         f"dropout masks is at most {ours:.3g} for mustknow and {theirs:.3g} for PyTorch (threshold < "
         f"{IDENTICAL_MAX:g}; batch-shared: {shared:.3g}), and at most {whole:.3g} of rows are kept or dropped "
         f"whole, so masks are per element and per sample; training with per-sample instead of batch-shared masks "
-        f"changes validation accuracy by {_fmt(acc)} and validation loss by {_fmt(loss)} (paired)."
+        f"changes validation accuracy by {acc.fmt()} and validation loss by {loss.fmt()} (paired)."
     )
     zh = (
         f"在 {results[0]['config']['mask_rows']} 行的批次中,dropout 掩码完全相同的样本对比例:mustknow 至多 {ours:.3g},"
         f"PyTorch 至多 {theirs:.3g}(阈值 < {IDENTICAL_MAX:g};批内共享掩码为 {shared:.3g});整行全保留或全丢弃的比例至多 "
-        f"{whole:.3g},所以掩码按元素、按样本抽取;用逐样本掩码而非批内共享掩码训练,验证准确率变化 {_fmt(acc)},"
-        f"验证损失变化 {_fmt(loss)}(配对)。"
+        f"{whole:.3g},所以掩码按元素、按样本抽取;用逐样本掩码而非批内共享掩码训练,验证准确率变化 {acc.fmt()},"
+        f"验证损失变化 {loss.fmt()}(配对)。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_masks(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     ax = axes[0]
     names = (("mustknow", "mustknow Dropout"), ("torch", "torch.nn.Dropout"), ("shared", "batch-shared (contrast)"))
@@ -735,14 +695,14 @@ def figure_masks(results: list[Result], out_dir: Path) -> list[Path]:
         for r in results:
             ax.plot(range(1, len(r["series"][f"val_loss_{arm}"]) + 1), r["series"][f"val_loss_{arm}"],
                     color=f"C{0 if i == 0 else 3}", alpha=0.25)
-        mean = _series_mean(results, f"val_loss_{arm}")
+        mean = series_mean(results, f"val_loss_{arm}")
         ax.plot(range(1, len(mean) + 1), mean, color=f"C{0 if i == 0 else 3}", linewidth=2, label=f"{name} (mean)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation loss")
     ax.set_title(f"Digits MLP, dropout p={results[0]['config']['p']:g}")
     ax.legend()
     fig.suptitle("Dropout masks are drawn per element and per sample")
-    return [_save(fig, out_dir, "q04_dropout_masks.png")]
+    return [save_figure(fig, out_dir, "q04_dropout_masks.png")]
 
 
 def verdict_ensemble(results: list[Result]) -> Verdict:
@@ -760,7 +720,7 @@ def verdict_ensemble(results: list[Result]) -> Verdict:
         acc_label = "REFUTED"
     else:
         acc_label = "INCONCLUSIVE"
-    label = _combine([stats.decide(agree, ENSEMBLE_MIN_AGREEMENT, ">"), acc_label])
+    label = stats.combine([stats.decide(agree, ENSEMBLE_MIN_AGREEMENT, ">"), acc_label])
     evidence = {
         "threshold_agreement": ENSEMBLE_MIN_AGREEMENT, "acc_margin": ENSEMBLE_ACC_MARGIN, "t_max": t_max,
         f"agreement_mc{t_max}": agree.to_dict(), "agreement_mc1": agree1.to_dict(),
@@ -769,27 +729,27 @@ def verdict_ensemble(results: list[Result]) -> Verdict:
     }
     en = (
         f"The weight-scaled deterministic network agrees with the average of T={t_max} thinned networks on "
-        f"{_fmt(agree)} of test digits (threshold > {ENSEMBLE_MIN_AGREEMENT:g}; a single thinned network: "
-        f"{_fmt(agree1)}); accuracy MC({t_max}) minus deterministic {_fmt(diff)} (margin +-{ENSEMBLE_ACC_MARGIN:g}; "
-        f"deterministic {_fmt(det)}, one thinned network {_fmt(one)})."
+        f"{agree.fmt()} of test digits (threshold > {ENSEMBLE_MIN_AGREEMENT:g}; a single thinned network: "
+        f"{agree1.fmt()}); accuracy MC({t_max}) minus deterministic {diff.fmt()} (margin +-{ENSEMBLE_ACC_MARGIN:g}; "
+        f"deterministic {det.fmt()}, one thinned network {one.fmt()})."
     )
     zh = (
-        f"权重缩放的确定性网络与 T={t_max} 个子网络平均的预测在 {_fmt(agree)} 的测试样本上一致(阈值 > "
-        f"{ENSEMBLE_MIN_AGREEMENT:g};单个子网络:{_fmt(agree1)});准确率 MC({t_max}) 减确定性网络为 {_fmt(diff)}"
-        f"(容差 +-{ENSEMBLE_ACC_MARGIN:g};确定性网络 {_fmt(det)},单个子网络 {_fmt(one)})。"
+        f"权重缩放的确定性网络与 T={t_max} 个子网络平均的预测在 {agree.fmt()} 的测试样本上一致(阈值 > "
+        f"{ENSEMBLE_MIN_AGREEMENT:g};单个子网络:{agree1.fmt()});准确率 MC({t_max}) 减确定性网络为 {diff.fmt()}"
+        f"(容差 +-{ENSEMBLE_ACC_MARGIN:g};确定性网络 {det.fmt()},单个子网络 {one.fmt()})。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_ensemble(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     ts = results[0]["series"]["mc_samples"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     for ax, key, ylabel in ((axes[0], "agreement", "agreement with the deterministic net"),
                             (axes[1], "test_acc_mc", "test accuracy")):
         for r in results:
             ax.plot(ts, r["series"][key], color="C0", alpha=0.25, marker=".")
-        ax.plot(ts, _series_mean(results, key), color="C0", linewidth=2, marker="o", label="MC average of T nets")
+        ax.plot(ts, series_mean(results, key), color="C0", linewidth=2, marker="o", label="MC average of T nets")
         ax.set_xscale("log")
         ax.set_xlabel("T (thinned networks averaged)")
         ax.set_ylabel(ylabel)
@@ -801,7 +761,7 @@ def figure_ensemble(results: list[Result], out_dir: Path) -> list[Path]:
     for ax in axes:
         ax.legend()
     fig.suptitle("Dropout as an ensemble of thinned networks (Srivastava et al. 2014)")
-    return [_save(fig, out_dir, "q04_dropout_ensemble.png")]
+    return [save_figure(fig, out_dir, "q04_dropout_ensemble.png")]
 
 
 # =========================================================================== records
@@ -961,7 +921,8 @@ QUESTION = Question(
     answer_zh=(
         "L1 在损失上加 lambda * sum|w|,L2 加 lambda * 0.5 * sum w^2。L2 的梯度 lambda * w 按权重大小成比例地收缩每个权重,"
         "但不会让它恰好为 0;L1 的拉力 lambda * sign(w) 无论权重多小都一样大,在最优点上,只要损失对某个权重的梯度绝对值不超过 "
-        "lambda(次梯度条件),该权重就恰为 0,因此 LASSO(Tibshirani 1996)能做特征选择。要得到恰好的 0,求解器必须能落在 0 上:近端步骤 soft_threshold(w - lr * grad, "
+        "lambda(次梯度条件),该权重就恰为 0,因此 LASSO(Tibshirani 1996)能做特征选择。"
+        "要得到恰好的 0,求解器必须能落在 0 上:近端步骤 soft_threshold(w - lr * grad, "
         "lr * lambda)(ISTA;Beck 与 Teboulle 2009)或坐标下降;对 |w| 的普通次梯度下降只会在 0 附近振荡。Dropout(Srivastava "
         "等 2014)在训练模式下每次前向传播都对每个单元乘以新抽取的 Bernoulli(1 - p) 掩码;掩码对批次中每个样本的每个元素独立"
         "抽取(不是整个批次一个掩码),所以每个训练样本看到的是自己的子网络。现代实现在训练时把保留的单元乘以 1/(1 - p)"

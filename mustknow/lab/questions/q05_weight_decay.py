@@ -39,8 +39,8 @@ from ...data import load_dataset
 from ...nn import make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, evaluate, fit, seed_everything
-from .q04_l1_l2_dropout import _combine, _fmt, _plt, _save, _series_mean
 
 __all__ = ["QUESTION"]
 
@@ -186,9 +186,9 @@ def verdict_sgd_equivalence(results: list[Result]) -> Verdict:
         evidence[f"momentum_{m:g}"] = {"max_diff_decay_vs_l2": same, "max_diff_decay2_vs_l2_sum": rescaled,
                                        "rel_dist_decay_vs_l2_sum": wrong.to_dict()}
         parts_en.append(f"momentum {m:g}: max |diff| {same:.1e} (rescaled pair {rescaled:.1e}; weight_decay=lambda "
-                        f"against lambda||w||^2 ends {_fmt(wrong)} of the distance travelled apart)")
+                        f"against lambda||w||^2 ends {wrong.fmt()} of the distance travelled apart)")
         parts_zh.append(f"动量 {m:g}:最大差 {same:.1e}(重新缩放后的一对 {rescaled:.1e};weight_decay=lambda 与 lambda||w||^2 "
-                        f"的终点相距所走距离的 {_fmt(wrong)})")
+                        f"的终点相距所走距离的 {wrong.fmt()})")
     label = "SUPPORTED" if worst < EQUAL_TOL else "REFUTED"
     evidence["worst_max_diff"] = worst
     en = (
@@ -216,12 +216,12 @@ def verdict_note(results: list[Result]) -> Verdict:
             labels.append("REFUTED" if rel.low > DIFFER_MIN else "INCONCLUSIVE")
         evidence[_opt_name(opt, m)] = {"max_diff_decay_vs_l2": same, "rel_dist_decay_vs_l2": rel.to_dict(),
                                        "label": labels[-1]}
-        parts_en.append(f"{_opt_name(opt, m)}: max |diff| {same:.1e}, final distance {_fmt(rel)}")
-        parts_zh.append(f"{_opt_name(opt, m)}:最大差 {same:.1e},终点相对距离 {_fmt(rel)}")
+        parts_en.append(f"{_opt_name(opt, m)}: max |diff| {same:.1e}, final distance {rel.fmt()}")
+        parts_zh.append(f"{_opt_name(opt, m)}:最大差 {same:.1e},终点相对距离 {rel.fmt()}")
     adamw = stats.select(results, optimizer="adamw")
     manual = max(stats.metric_values(adamw, "max_diff_decay_vs_decoupled"))
     evidence["adamw_vs_decay_before_adam_step_max_diff"] = manual
-    label = _combine(labels)
+    label = stats.combine(labels)
     en = (
         "weight_decay=lambda against an explicit lambda * l2_penalty with the same optimiser -- "
         + "; ".join(parts_en)
@@ -238,7 +238,7 @@ def verdict_note(results: list[Result]) -> Verdict:
 
 
 def figure_equivalence(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(_OPTIMISERS), figsize=(4 * len(_OPTIMISERS), 4.2), sharey=True)
     floor = 1e-18  # exact agreement drawn at the floor of the log axis
     for ax, (opt, m) in zip(axes, _OPTIMISERS):
@@ -249,7 +249,7 @@ def figure_equivalence(results: list[Result], out_dir: Path) -> list[Path]:
         for key, name, colour in (("dist_decay_vs_l2", "vs lambda * l2_penalty", "C0"),
                                   ("dist_decay_vs_l2_sum", "vs lambda ||w||^2", "C1"),
                                   ("dist_decay_vs_decoupled", "vs decay before step", "C2")):
-            mean = [max(v, floor) for v in _series_mean(arm, key)]
+            mean = [max(v, floor) for v in series_mean(arm, key)]
             ax.plot(range(len(mean)), mean, color=colour, label=name)
         ax.set_yscale("log")
         ax.set_xlabel("step")
@@ -257,7 +257,7 @@ def figure_equivalence(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].set_ylabel("||theta_weight_decay - theta_variant|| (float64)")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Is weight_decay the L2 coefficient? Distance between trajectories (floor {floor:g} = identical)")
-    return [_save(fig, out_dir, "q05_decay_vs_l2.png")]
+    return [save_figure(fig, out_dir, "q05_decay_vs_l2.png")]
 
 
 # =========================================================================== claim 3: Adam vs AdamW
@@ -344,30 +344,30 @@ def verdict_adam_adamw(results: list[Result]) -> Verdict:
         "best_val_acc_adam": acc["adam"].to_dict(), "best_val_acc_adamw": acc["adamw"].to_dict(),
     }
     en = (
-        f"At the same lr and lambda, Adam(weight_decay) and AdamW end apart by at least {_fmt(rel[smallest])} of "
+        f"At the same lr and lambda, Adam(weight_decay) and AdamW end apart by at least {rel[smallest].fmt()} of "
         f"AdamW's distance travelled ({smallest}; threshold > {DIFFER_MIN:g}, every cell of the "
         f"{len(cfg['lrs'])}x{len(cfg['decays'])} grid); the best cells by validation loss are {adam_cell} for Adam "
-        f"(accuracy {_fmt(acc['adam'])}) and {adamw_cell} for AdamW (accuracy {_fmt(acc['adamw'])}), best validation "
-        f"loss Adam minus AdamW {_fmt(diff)} (paired)."
+        f"(accuracy {acc['adam'].fmt()}) and {adamw_cell} for AdamW (accuracy {acc['adamw'].fmt()}), best validation "
+        f"loss Adam minus AdamW {diff.fmt()} (paired)."
     )
     zh = (
-        f"相同学习率与 lambda 下,Adam(weight_decay) 与 AdamW 的终点至少相距 AdamW 所走距离的 {_fmt(rel[smallest])}"
+        f"相同学习率与 lambda 下,Adam(weight_decay) 与 AdamW 的终点至少相距 AdamW 所走距离的 {rel[smallest].fmt()}"
         f"({smallest};阈值 > {DIFFER_MIN:g},{len(cfg['lrs'])}x{len(cfg['decays'])} 网格的每一格);按验证损失最好的格子:"
-        f"Adam 为 {adam_cell}(准确率 {_fmt(acc['adam'])}),AdamW 为 {adamw_cell}(准确率 {_fmt(acc['adamw'])}),"
-        f"最佳验证损失 Adam 减 AdamW 为 {_fmt(diff)}(配对)。"
+        f"Adam 为 {adam_cell}(准确率 {acc['adam'].fmt()}),AdamW 为 {adamw_cell}(准确率 {acc['adamw'].fmt()}),"
+        f"最佳验证损失 Adam 减 AdamW 为 {diff.fmt()}(配对)。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_adam_adamw(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     cfg = results[0]["config"]
     lrs, decays = cfg["lrs"], cfg["decays"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     ax = axes[0]
     for i, lr in enumerate(lrs):
         for j, d in enumerate(decays):
-            mean = _series_mean(results, f"dist_{_cell(lr, d)}")
+            mean = series_mean(results, f"dist_{_cell(lr, d)}")
             ax.plot(range(len(mean)), mean, color=f"C{i}", linestyle=("-", "--", ":", "-.")[j % 4],
                     label=f"lr={lr:g}, lambda={d:g}")
     ax.set_xlabel("epoch")
@@ -396,7 +396,7 @@ def figure_adam_adamw(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_title(f"{'Adam (coupled L2)' if opt == 'adam' else 'AdamW (decoupled)'}: validation loss")
         fig.colorbar(im, ax=ax)
     fig.suptitle("Adam's weight_decay vs AdamW (Loshchilov & Hutter 2019), digits MLP, mean over seeds")
-    return [_save(fig, out_dir, "q05_adam_vs_adamw.png")]
+    return [save_figure(fig, out_dir, "q05_adam_vs_adamw.png")]
 
 
 # =========================================================================== claim 4: decay sweep
@@ -462,7 +462,7 @@ def verdict_decay_sweep(results: list[Result]) -> Verdict:
     best = min(val, key=val.get)
     best_diff = stats.paired_diff(stats.metric_values(results, f"val_loss_wd{best:g}"),
                                   stats.metric_values(results, "val_loss_wd0"))
-    label = _combine([stats.decide(ratio, NORM_RATIO_MAX, "<"), stats.decide(gap, GAP_DIFF_MAX, "<")])
+    label = stats.combine([stats.decide(ratio, NORM_RATIO_MAX, "<"), stats.decide(gap, GAP_DIFF_MAX, "<")])
     evidence = {
         "threshold_norm_ratio": NORM_RATIO_MAX, "threshold_gap_diff": GAP_DIFF_MAX, "largest_decay": top,
         "norm_ratio": ratio.to_dict(), "gap_diff": gap.to_dict(), "gap_wd0": gap0.to_dict(),
@@ -470,20 +470,20 @@ def verdict_decay_sweep(results: list[Result]) -> Verdict:
     }
     en = (
         f"Along weight_decay 0 to {top:g} (SGD, {results[0]['config']['n_train']} training digits), the weight norm "
-        f"at {top:g} is {_fmt(ratio)} of the undecayed one (threshold < {NORM_RATIO_MAX:g}) and the validation-minus-"
-        f"training loss gap changes by {_fmt(gap)} from {_fmt(gap0)} (threshold < {GAP_DIFF_MAX:g}); the best decay "
-        f"by validation loss is {best:g}, changing it by {_fmt(best_diff)}."
+        f"at {top:g} is {ratio.fmt()} of the undecayed one (threshold < {NORM_RATIO_MAX:g}) and the validation-minus-"
+        f"training loss gap changes by {gap.fmt()} from {gap0.fmt()} (threshold < {GAP_DIFF_MAX:g}); the best decay "
+        f"by validation loss is {best:g}, changing it by {best_diff.fmt()}."
     )
     zh = (
         f"weight_decay 从 0 到 {top:g}(SGD,{results[0]['config']['n_train']} 个训练样本)时,{top:g} 处的权重范数为无衰减时的 "
-        f"{_fmt(ratio)}(阈值 < {NORM_RATIO_MAX:g}),验证损失与训练损失之差从 {_fmt(gap0)} 变化 {_fmt(gap)}(阈值 < "
-        f"{GAP_DIFF_MAX:g});按验证损失最好的衰减为 {best:g},使验证损失变化 {_fmt(best_diff)}。"
+        f"{ratio.fmt()}(阈值 < {NORM_RATIO_MAX:g}),验证损失与训练损失之差从 {gap0.fmt()} 变化 {gap.fmt()}(阈值 < "
+        f"{GAP_DIFF_MAX:g});按验证损失最好的衰减为 {best:g},使验证损失变化 {best_diff.fmt()}。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_decay_sweep(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     decays = results[0]["series"]["decays"]
     floor = min(d for d in decays if d > 0) / 10
     xs = [d if d > 0 else floor for d in decays]  # 0 drawn one decade below the smallest decay
@@ -494,7 +494,7 @@ def figure_decay_sweep(results: list[Result], out_dir: Path) -> list[Path]:
         for i, key in enumerate(keys):
             for r in results:
                 ax.plot(xs, r["series"][key], color=f"C{i}", alpha=0.25)
-            ax.plot(xs, _series_mean(results, key), color=f"C{i}", marker="o", linewidth=2, label=key.replace("_", " "))
+            ax.plot(xs, series_mean(results, key), color=f"C{i}", marker="o", linewidth=2, label=key.replace("_", " "))
         ax.set_xscale("log")
         ax.set_xlabel(f"weight_decay (0 drawn at {floor:g})")
         ax.set_ylabel(ylabel)
@@ -503,7 +503,7 @@ def figure_decay_sweep(results: list[Result], out_dir: Path) -> list[Path]:
     axes[1].set_title("Train and validation loss: the gap")
     axes[2].set_title("Train and validation accuracy")
     fig.suptitle(f"Weight-decay sweep, SGD + momentum, {results[0]['config']['n_train']} training digits")
-    return [_save(fig, out_dir, "q05_decay_sweep.png")]
+    return [save_figure(fig, out_dir, "q05_decay_sweep.png")]
 
 
 # =========================================================================== records

@@ -38,6 +38,7 @@ from ...nn import UNet, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, fit, predict_logits, seed_everything
+from .q10_bn_placement import recalibrate_batch_norm
 
 __all__ = ["QUESTION"]
 
@@ -410,7 +411,7 @@ def segmentation_scores(pred: torch.Tensor, target: torch.Tensor, num_classes: i
 
 
 def run_unet(config: UNetConfig, seed: int) -> dict[str, Any]:
-    """Train the U-Net arm; score it on the test canvases; keep one canvas and its prediction."""
+    """Train the U-Net arm, recalibrate its BN, score it on the test canvases; keep one canvas and its prediction."""
     common = dict(size=config.size, max_digits=config.max_digits, seed=0, binary=True)
     train = digit_segmentation(config.n_train, pool="train", **common)
     test = digit_segmentation(config.n_test, pool="test", **common)
@@ -419,6 +420,7 @@ def run_unet(config: UNetConfig, seed: int) -> dict[str, Any]:
     fit(model, train.to_split(), None,
         TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
         seed=seed)
+    recalibrate_batch_norm(model, train.images)  # both arms: running statistics of their final weights
     pred = predict_logits(model, test.images).argmax(1)  # (N, C, H, W) -> (N, H, W)
     metrics = segmentation_scores(pred, test.masks, train.num_classes)
     series = {

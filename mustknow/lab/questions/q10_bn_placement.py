@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ...data import load_dataset
-from ...nn import make_cnn, make_mlp
+from ...nn import BatchNorm1d, BatchNorm2d, make_cnn, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
 
-__all__ = ["QUESTION"]
+__all__ = ["QUESTION", "recalibrate_batch_norm"]
 
 _SECTION = "十、BN应该放在非线性激活层的前面还是后面?"
 _NOTE = (
@@ -61,8 +63,45 @@ class PlacementConfig:
     batch_size: int = 128  # minibatch
 
 
+@torch.no_grad()
+def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.Module:
+    """Set every BN layer's running statistics to those of ``x`` under the final weights ("precise BN").
+
+    After a short training run at a large learning rate the running averages
+    (momentum 0.1) still mix statistics of the last few weight settings, and
+    evaluation with them is noisy for reasons unrelated to the layer order;
+    recomputing them in one full-batch pass over the training inputs
+    (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm") gives both arms the
+    statistics their final weights produce. The model's mode and the layers'
+    momentum are restored.
+
+    Args:
+        model: any module; its BatchNorm1d/BatchNorm2d layers are recalibrated.
+        x: training inputs, one batch (N, ...).
+
+    Returns:
+        ``model``.
+    """
+    norms = [m for m in model.modules() if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.track_running_stats]
+    if not norms:
+        return model
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average: after one batch, exactly that batch's statistics
+    model.train()
+    try:
+        model(x)
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.train(was_training)
+    return model
+
+
 def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
-    """Train one arm; test accuracy and loss, final training loss (eval mode), per-step loss curve."""
+    """Train one arm; recalibrate BN; test accuracy and loss, final training loss (eval mode), step losses."""
     images = config.arch == "cnn"
     data = load_dataset("digits", seed=0, as_images=images)
     seed_everything(seed)  # equal initial weights for both positions (same layers, same order)
@@ -75,6 +114,7 @@ def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
     fit(model, data.train, None,
         TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
         seed=seed, on_step=lambda step, m, loss: curve.append(float(loss)))
+    recalibrate_batch_norm(model, data.train.x)
     test = evaluate(model, data.test)
     train = evaluate(model, data.train)
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "final_train_loss": train["loss"]}
