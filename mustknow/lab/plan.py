@@ -195,7 +195,8 @@ def _measured(folder: Path, experiment: str, configs: list[dict[str, Any]]) -> t
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # unreadable files are reported (and recomputed) by a run
             continue
-        if not isinstance(record, dict) or record.get("experiment") != experiment or record.get("config") not in configs:
+        if not isinstance(record, dict) or (record.get("experiment"), record.get("config") in configs) != (
+                experiment, True):
             continue
         wall = record.get("wall_s")
         if isinstance(wall, (int, float)) and not isinstance(wall, bool) and wall >= 0:
@@ -236,7 +237,7 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
         measured_cfgs = [json.loads(json.dumps(t.config_dict)) for t in base]
         times, found = _measured(base[0].path.parent, name, measured_cfgs) if base else ([], set())
         devices |= found
-        experiments.append(ExperimentPlan(
-            name, mine[0].path.parent.name, question, tuple(dict.fromkeys(c for t in mine for c in t.claims)), len(mine), len(times),
-            sum(times) / len(times) if times else None, _larger(measured_cfgs, planned)))
+        users = tuple(dict.fromkeys(c for t in mine for c in t.claims))
+        experiments.append(ExperimentPlan(name, mine[0].path.parent.name, question, users, len(mine), len(times),
+                                          sum(times) / len(times) if times else None, _larger(measured_cfgs, planned)))
     return Plan(profile, measured_profile, results_dir, claim_plans, tuple(experiments), tuple(sorted(devices)))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import math
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +40,12 @@ from ... import functional as MF
 from ...data import load_dataset
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, fit, predict_logits, seed_everything
 
 __all__ = ["QUESTION"]
+
+_DPI = 110  # sharp enough for the report page, small files
 
 _SECTION = "二、分类一般用什么损失函数?交叉熵的公式是什么?"
 _LOSSES = ("zero_one", "hinge", "logistic")
@@ -54,37 +56,6 @@ def _margin_loss(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tens
     """``loss(scores, labels in {-1, +1}) -> per-element loss`` for one of :data:`_LOSSES`."""
     fn = {"zero_one": MF.zero_one_loss, "hinge": MF.hinge_loss, "logistic": MF.logistic_loss}[name]
     return lambda s, y: fn(s, y, reduction="none")
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
-
-def _series_mean(results: Sequence[Result], key: str) -> list[float]:
-    """Element-wise mean of one series over results (all of the same length)."""
-    return [statistics.fmean(col) for col in zip(*(r["series"][key] for r in results))]
 
 
 def _design(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -194,16 +165,16 @@ def verdict_zero_one_gd(results: list[Result]) -> Verdict:
     en = (
         f"After {steps} gradient-descent steps on the 0-1 risk (central finite differences) the parameters moved "
         f"{moved:.3g} and the training accuracy changed by {acc_change:.3g}; the 0-1 gradient was exactly zero at "
-        f"{_fmt(ae)} of random parameter vectors (threshold {ZERO_GRAD_MIN_FRACTION:g}); from the same starts "
+        f"{ae.fmt()} of random parameter vectors (threshold {ZERO_GRAD_MIN_FRACTION:g}); from the same starts "
         f"(training accuracy {min(start):.3g}-{max(start):.3g}), hinge moved at least {contrast['hinge']:.3g} and "
-        f"reached {_fmt(ends['hinge'])}, logistic moved at least {contrast['logistic']:.3g} and reached "
-        f"{_fmt(ends['logistic'])}."
+        f"reached {ends['hinge'].fmt()}, logistic moved at least {contrast['logistic']:.3g} and reached "
+        f"{ends['logistic'].fmt()}."
     )
     zh = (
         f"对 0-1 风险做 {steps} 步梯度下降(中心差分)后参数移动 {moved:.3g},训练准确率变化 {acc_change:.3g};在随机参数点上 "
-        f"0-1 梯度恰为零的比例为 {_fmt(ae)}(阈值 {ZERO_GRAD_MIN_FRACTION:g});从相同起点出发(训练准确率 {min(start):.3g}-{max(start):.3g}),"
-        f"hinge 至少移动 {contrast['hinge']:.3g},准确率达到 {_fmt(ends['hinge'])};logistic 至少移动 "
-        f"{contrast['logistic']:.3g},达到 {_fmt(ends['logistic'])}。"
+        f"0-1 梯度恰为零的比例为 {ae.fmt()}(阈值 {ZERO_GRAD_MIN_FRACTION:g});从相同起点出发(训练准确率 {min(start):.3g}-{max(start):.3g}),"
+        f"hinge 至少移动 {contrast['hinge']:.3g},准确率达到 {ends['hinge'].fmt()};logistic 至少移动 "
+        f"{contrast['logistic']:.3g},达到 {ends['logistic'].fmt()}。"
     )
     evidence = {"threshold_zero_grad_fraction": ZERO_GRAD_MIN_FRACTION, "zero_one_param_change_max": moved,
                 "zero_one_acc_change_max": acc_change, "zero_grad_fraction": ae.to_dict(),
@@ -214,12 +185,12 @@ def verdict_zero_one_gd(results: list[Result]) -> Verdict:
 
 
 def figure_zero_one_gd(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, style in zip(_LOSSES, ("-", "--", "-.")):
-        acc = _series_mean(results, f"{name}_train_acc")
+        acc = series_mean(results, f"{name}_train_acc")
         ax0.plot(range(len(acc)), acc, style, lw=2, label=name.replace("_", "-"))
-        ax1.plot(range(len(acc)), _series_mean(results, f"{name}_param_change"), style, lw=2,
+        ax1.plot(range(len(acc)), series_mean(results, f"{name}_param_change"), style, lw=2,
                  label=name.replace("_", "-"))
     ax0.set_xlabel("gradient-descent step")
     ax0.set_ylabel("training accuracy")
@@ -230,7 +201,7 @@ def figure_zero_one_gd(results: list[Result], out_dir: Path) -> list[Path]:
     for ax in (ax0, ax1):
         ax.legend()
         ax.grid(alpha=0.3)
-    return [_save(fig, out_dir, "q02_zero_one_gd.png")]
+    return [save_figure(fig, out_dir, "q02_zero_one_gd.png", dpi=_DPI)]
 
 
 # =========================================================================== claim 2: hinge vs logistic
@@ -300,12 +271,12 @@ def verdict_surrogate(results: list[Result]) -> Verdict:
         label = "INCONCLUSIVE"
     en = (
         f"Held-out accuracy of a linear classifier on breast_cancer (228 rows, {len(arms['hinge'])} seeds): hinge "
-        f"{_fmt(accs['hinge'])}, logistic {_fmt(accs['logistic'])} (threshold {ACC_MIN:g}); paired difference "
-        f"hinge - logistic {_fmt(diff)} (equal if inside +-{EQUIVALENCE_MARGIN:g})."
+        f"{accs['hinge'].fmt()}, logistic {accs['logistic'].fmt()} (threshold {ACC_MIN:g}); paired difference "
+        f"hinge - logistic {diff.fmt()} (equal if inside +-{EQUIVALENCE_MARGIN:g})."
     )
     zh = (
-        f"breast_cancer 上线性分类器的留出准确率(228 行,{len(arms['hinge'])} 个种子):hinge {_fmt(accs['hinge'])},"
-        f"logistic {_fmt(accs['logistic'])}(阈值 {ACC_MIN:g});配对差 hinge - logistic {_fmt(diff)}"
+        f"breast_cancer 上线性分类器的留出准确率(228 行,{len(arms['hinge'])} 个种子):hinge {accs['hinge'].fmt()},"
+        f"logistic {accs['logistic'].fmt()}(阈值 {ACC_MIN:g});配对差 hinge - logistic {diff.fmt()}"
         f"(落在 +-{EQUIVALENCE_MARGIN:g} 内视为相当)。"
     )
     evidence = {"threshold_acc": ACC_MIN, "equivalence_margin": EQUIVALENCE_MARGIN,
@@ -315,7 +286,7 @@ def verdict_surrogate(results: list[Result]) -> Verdict:
 
 
 def figure_surrogate(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4.2))
     for k, name in enumerate(("hinge", "logistic")):
         arm = stats.select(results, loss=name)
@@ -324,7 +295,7 @@ def figure_surrogate(results: list[Result], out_dir: Path) -> list[Path]:
         ax0.scatter([k] * len(values), values, alpha=0.6, label=f"{name}: seeds")
         err = 0.0 if not math.isfinite(iv.high) else iv.high - iv.mean
         ax0.errorbar([k + 0.15], [iv.mean], yerr=[err], fmt="ks", capsize=4)
-        curve = _series_mean(arm, "train_loss")
+        curve = series_mean(arm, "train_loss")
         ax1.plot(range(1, len(curve) + 1), curve, lw=2, label=name)
     ax0.axhline(ACC_MIN, color="red", ls="--", label=f"threshold {ACC_MIN:g}")
     ax0.set_xticks([0, 1], ["hinge", "logistic"])
@@ -337,7 +308,7 @@ def figure_surrogate(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_title("Training curves (mean over seeds)")
     ax1.legend()
     ax1.grid(alpha=0.3)
-    return [_save(fig, out_dir, "q02_hinge_vs_logistic.png")]
+    return [save_figure(fig, out_dir, "q02_hinge_vs_logistic.png", dpi=_DPI)]
 
 
 # =========================================================================== claim 3: logistic = 2-class CE
@@ -417,7 +388,7 @@ def verdict_logistic_ce(results: list[Result]) -> Verdict:
 
 
 def figure_logistic_ce(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.2))
     m = torch.linspace(-6, 6, 241, dtype=torch.float64)
     ones = torch.ones_like(m, dtype=torch.long)
@@ -439,7 +410,7 @@ def figure_logistic_ce(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_ylabel("gap (machine eps), values and gradients")
     ax1.set_title(f"Tested points (seed {r['seed']}, subsample)")
     ax1.legend()
-    return [_save(fig, out_dir, "q02_logistic_is_cross_entropy.png")]
+    return [save_figure(fig, out_dir, "q02_logistic_is_cross_entropy.png", dpi=_DPI)]
 
 
 # =========================================================================== claims 4 and 5: loss shapes
@@ -601,7 +572,7 @@ def verdict_properties(results: list[Result]) -> Verdict:
 
 
 def figure_convexity(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     r = stats.select(results)[0]
     grid = r["series"]["grid"]
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
@@ -623,11 +594,11 @@ def figure_convexity(results: list[Result], out_dir: Path) -> list[Path]:
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("loss")
-    return [_save(fig, out_dir, "q02_convexity_chords.png")]
+    return [save_figure(fig, out_dir, "q02_convexity_chords.png", dpi=_DPI)]
 
 
 def figure_properties(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     r = stats.select(results)[0]
     grid = torch.tensor(r["series"]["grid"])
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
@@ -645,7 +616,7 @@ def figure_properties(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_xlabel("margin m = y s")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
-    return [_save(fig, out_dir, "q02_loss_properties.png")]
+    return [save_figure(fig, out_dir, "q02_loss_properties.png", dpi=_DPI)]
 
 
 # =========================================================================== records
@@ -659,15 +630,15 @@ _CLAIMS = (
         claim_en=(
             "The 0-1 risk of a linear classifier on breast_cancer is piecewise constant in the parameters, so its "
             "gradient is zero almost everywhere: (a) its central finite-difference gradient (step 1e-6, float64) "
-            "is exactly zero at more than 99% of random parameter vectors; (b) 100 full-batch gradient-descent "
-            "steps on it leave the parameters and the training accuracy exactly unchanged, while the same steps "
-            "on the hinge and logistic risks from the same start move the parameters and raise the accuracy. "
-            "(Autograd through a step written as (1 - sign(m)) / 2 returns zero too; mustknow's zero_one_loss "
+            "is exactly zero at more than 99% of random parameter vectors; (b) full-batch gradient descent on it "
+            "(100 steps quick, 500 full) leaves the parameters and the training accuracy exactly unchanged, while "
+            "the same steps on the hinge and logistic risks from the same start move the parameters and raise the "
+            "accuracy. (Autograd through a step written as (1 - sign(m)) / 2 returns zero too; mustknow's zero_one_loss "
             "returns no graph at all.)"
         ),
         claim_zh=(
             "breast_cancer 上线性分类器的 0-1 风险对参数是分段常数,所以梯度几乎处处为零:(a)其中心差分梯度(步长 1e-6,"
-            "float64)在超过 99% 的随机参数点上恰为零;(b)对它做 100 步全批量梯度下降,参数与训练准确率完全不变,而从同一"
+            "float64)在超过 99% 的随机参数点上恰为零;(b)对它做全批量梯度下降(quick 100 步,full 500 步),参数与训练准确率完全不变,而从同一"
             "起点对 hinge 与 logistic 风险做同样的下降,参数会移动、准确率会提高。(以 (1 - sign(m)) / 2 写成阶跃函数时自动"
             "求导同样得到零;mustknow 的 zero_one_loss 根本不建计算图。)"
         ),

@@ -197,7 +197,7 @@ def configs_axes(profile: str) -> list[AxesConfig]:
 
 
 def verdict_axes(results: list[Result]) -> Verdict:
-    worst = {k: max(max(stats.metric_values(results, f"mean_dev_{k}")), max(stats.metric_values(results, f"var_dev_{k}")))
+    worst = {k: max(*stats.metric_values(results, f"mean_dev_{k}"), *stats.metric_values(results, f"var_dev_{k}"))
              for k in _NORMS4}
     finer = {k: min(stats.metric_values(results, f"finer_dev_{k}")) for k in _NORMS4}
     torch_diff = max(max(stats.metric_values(results, f"torch_diff_{k}")) for k in _NORMS4)
@@ -208,7 +208,10 @@ def verdict_axes(results: list[Result]) -> Verdict:
     }
     exact = all(v < AXES_TOL for v in worst.values())
     only = all(v > AXES_FINER_MIN for v in finer.values())
-    label = "SUPPORTED" if exact and only and torch_diff < AXES_TORCH_TOL else ("REFUTED" if not exact else "INCONCLUSIVE")
+    if not exact:
+        label = "REFUTED"
+    else:
+        label = "SUPPORTED" if only and torch_diff < AXES_TORCH_TOL else "INCONCLUSIVE"
     dev_text = ", ".join(f"{k} {_AXES_TEXT[k]} {worst[k]:.1e}" for k in _NORMS4)
     fin_text = ", ".join(f"{k} {finer[k]:.2f}" for k in _NORMS4)
     en = (
@@ -442,7 +445,8 @@ def run_scale(config: ScaleConfig, seed: int) -> dict[str, Any]:
         metrics[f"grad_ratio_err_a{a:g}"] = abs(a * float(g.norm()) / float(g1.norm()) - 1.0)
         metrics[f"grad_elem_err_a{a:g}"] = float((a * g - g1).abs().max() / g1.abs().max())
         with torch.no_grad():
-            metrics[f"out_diff_eps_a{a:g}"] = float((bn(torch_F.linear(x, a * layer.weight, layer.bias)) - ref_eps).abs().max())
+            scaled = bn(torch_F.linear(x, a * layer.weight, layer.bias))
+            metrics[f"out_diff_eps_a{a:g}"] = float((scaled - ref_eps).abs().max())
     for norm in ("none", "batch"):
         seed_everything(seed)
         model = make_mlp(64, 10, config.depth, config.width, norm=norm)
@@ -545,7 +549,7 @@ class SaturationConfig:
 #: |z| > 1.82 for tanh, |z| > 3.64 for sigmoid.
 SAT_DERIV_FRACTION = 0.1
 #: BN's effect: the paired differences (no norm - BN) of the saturated fraction and of the
-#: off-centre measure (mean over units of |unit mean| / unit std) must exceed this.
+#: off-centre measure (mean over units of |unit mean|, over the mean unit std) must exceed this.
 SAT_MARGIN = 0.0
 
 
@@ -592,7 +596,8 @@ def verdict_saturation(results: list[Result]) -> Verdict:
     sat_label = _combine([stats.decide(diffs[a], SAT_MARGIN, ">") for a in acts])
     centre_label = _combine([stats.decide(cdiffs[a], SAT_MARGIN, ">") for a in acts])
     label = _combine([sat_label, centre_label])
-    arms = {f"{a}_{n}": stats.mean_ci(stats.metric_values(results, f"sat_{a}_{n}")) for a in acts for n in ("none", "batch")}
+    arms = {f"{a}_{n}": stats.mean_ci(stats.metric_values(results, f"sat_{a}_{n}"))
+            for a in acts for n in ("none", "batch")}
     centres = {f"{a}_{n}": _mean_of(results, f"centre_{a}_{n}") for a in acts for n in ("none", "batch")}
     accs = {f"{a}_{n}": _mean_of(results, f"acc_{a}_{n}") for a in acts for n in ("none", "batch")}
     evidence = {
@@ -618,9 +623,9 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         for a in acts
     ]
     en = (f"On test digits after training (saturated: derivative < {SAT_DERIV_FRACTION:g} of its maximum; off-centre: "
-          f"mean |unit mean| / unit std): " + "; ".join(en_parts) + f". BN must lower both (difference > {SAT_MARGIN:g}): "
+          f"mean |unit mean| / mean unit std): " + "; ".join(en_parts) + f". BN must lower both (difference > {SAT_MARGIN:g}): "
           f"saturation {sat_label}, centring {centre_label}.")
-    zh = (f"训练后在测试集上(饱和:导数小于最大值的 {SAT_DERIV_FRACTION:g};偏离中心:各单元 |均值|/标准差 的平均):"
+    zh = (f"训练后在测试集上(饱和:导数小于最大值的 {SAT_DERIV_FRACTION:g};偏离中心:各单元 |均值| 的平均除以各单元标准差的平均):"
           + ";".join(zh_parts) + f"。BN 须同时降低两者(差 > {SAT_MARGIN:g}):饱和 {sat_label},居中 {centre_label}。")
     return Verdict(label, en, zh, evidence)
 
@@ -635,6 +640,7 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
             means = [statistics.fmean(col) for col in zip(*rows)]
             xs = [i + 1 + (k - 0.5) * 0.35 for i in range(len(means))]
             ax.bar(xs, means, width=0.35, label="no norm" if norm == "none" else "BN before activation")
+        ax.set_xticks(range(1, len(means) + 1))
         ax.set_xlabel("hidden layer")
         ax.set_ylabel(f"saturated fraction (|z| > {_saturation_threshold(act):.2f})")
         ax.set_title(f"{act}, mean of {len(results)} seeds")
@@ -722,10 +728,10 @@ def configs_rnn(profile: str) -> list[RNNConfig]:
 def verdict_rnn(results: list[Result]) -> Verdict:
     gain_rnn = _paired(results, "acc_rnn_layer", "acc_rnn_none")
     gain_mlp = _paired(results, "acc_mlp_layer", "acc_mlp_none")
-    mainly = stats.paired_diff(
-        [r - m for r, m in zip(stats.metric_values(results, "acc_rnn_layer"), stats.metric_values(results, "acc_rnn_none"))],
-        [r - m for r, m in zip(stats.metric_values(results, "acc_mlp_layer"), stats.metric_values(results, "acc_mlp_none"))],
-    )
+    gains = {arch: [ln - none for ln, none in zip(stats.metric_values(results, f"acc_{arch}_layer"),
+                                                  stats.metric_values(results, f"acc_{arch}_none"))]
+             for arch in ("rnn", "mlp")}
+    mainly = stats.paired_diff(gains["rnn"], gains["mlp"])
     ln_vs_bn = _paired(results, "acc_rnn_layer", "acc_rnn_batch")
     helps, more = stats.decide(gain_rnn, RNN_MARGIN, ">"), stats.decide(mainly, RNN_MARGIN, ">")
     if helps == "SUPPORTED":
@@ -773,6 +779,7 @@ def figure_rnn(results: list[Result], out_dir: Path) -> list[Path]:
         rows = [r["series"][f"train_loss_{n}"] for r in results]
         axes[1].plot(range(1, len(rows[0]) + 1), [statistics.fmean(c) for c in zip(*rows)], marker="o",
                      color=f"C{k}", label=n.replace("_", " "))
+    axes[1].set_xticks(range(1, len(results[0]["series"]["train_loss_rnn_none"]) + 1))
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("training loss (mean over seeds)")
     axes[1].set_title("Row-by-row RNN training")
@@ -942,7 +949,8 @@ def run_lr_sweep(config: LRSweepConfig, seed: int) -> dict[str, Any]:
             hit = next((i for i, acc in enumerate(curve) if acc >= config.target), None)
             key = f"{norm}_{_lrkey(lr)}"
             # Not reached (or diverged): censored at the budget plus one check.
-            metrics[f"steps_{key}"] = float((hit + 1) * config.eval_every if hit is not None else budget + config.eval_every)
+            steps = (hit + 1) * config.eval_every if hit is not None else budget + config.eval_every
+            metrics[f"steps_{key}"] = float(steps)
             metrics[f"reached_{key}"] = float(hit is not None and not hist.diverged)
             metrics[f"diverged_{key}"] = float(hist.diverged)
             res = evaluate(model, data.val) if not hist.diverged else {"loss": math.inf, "acc": 0.0}
@@ -966,8 +974,8 @@ def _largest_good_lr(results: Sequence[Result], norm: str, lrs: Sequence[float])
 
 def verdict_lr_sweep(results: list[Result]) -> Verdict:
     lrs = results[0]["config"]["lrs"]
-    best = {n: [min(r["metrics"][f"steps_{n}_{_lrkey(lr)}"] for lr in lrs) for r in sorted(results, key=lambda r: r["seed"])]
-            for n in ("none", "batch")}
+    ordered = sorted(results, key=lambda r: r["seed"])
+    best = {n: [min(r["metrics"][f"steps_{n}_{_lrkey(lr)}"] for lr in lrs) for r in ordered] for n in ("none", "batch")}
     speed = stats.paired_diff(best["none"], best["batch"])
     largest = {n: _largest_good_lr(results, n, lrs) for n in ("none", "batch")}
     div = {n: {_lrkey(lr): _mean_of(results, f"diverged_{n}_{_lrkey(lr)}") for lr in lrs} for n in ("none", "batch")}
@@ -1122,12 +1130,12 @@ _CLAIMS = (
         claim_en=(
             "In a trained 3x64 MLP on digits, BN placed before tanh (or sigmoid) lowers the fraction of saturated "
             "units on the test set (derivative below 0.1 of its maximum: |z| > 1.82 for tanh, > 3.64 for sigmoid) "
-            "and keeps the pre-activations centred (mean over units of |unit mean| / unit std): both paired "
+            "and keeps the pre-activations centred (mean over units of |unit mean| / mean unit std): both paired "
             "differences no-BN - BN are > 0 for both activations. One holding and the other failing is NUANCED."
         ),
         claim_zh=(
             "在 digits 上训练好的 3x64 MLP 中,在 tanh(或 sigmoid)之前加 BN 会降低测试集上饱和单元的比例(导数小于最大值的 "
-            "0.1:tanh 为 |z| > 1.82,sigmoid 为 |z| > 3.64),并使预激活保持居中(各单元 |均值|/标准差 的平均):"
+            "0.1:tanh 为 |z| > 1.82,sigmoid 为 |z| > 3.64),并使预激活保持居中(各单元 |均值| 的平均除以各单元标准差的平均):"
             "两种激活下两个配对差(无 BN - 有 BN)都 > 0。一个成立、另一个不成立判为 NUANCED。"
         ),
         metric="fraction of (test sample, hidden unit) pairs beyond the saturation limit; off-centre measure",

@@ -240,7 +240,7 @@ class DegradationConfig:
     depth: int = 4  # hidden blocks
     width: int = 32  # narrow keeps the deep nets cheap; the same for every depth
     norm: str = "batch"  # He et al. 2016 used BN in both arms, so gradients do not vanish at init
-    steps: int = 30  # the budget: the same number of Adam steps for every depth and arm
+    steps: int = 25  # the budget: the same number of Adam steps for every depth and arm
     batch_size: int = 128  # minibatch
     lr: float = 1e-3  # Adam's default step size
 
@@ -356,9 +356,9 @@ class UNetConfig:
     n_train: int = 128  # canvases from the training pool of digits
     n_test: int = 64  # canvases from the disjoint test pool
     base_channels: int = 4  # channels at full resolution; x2 per level
-    levels: int = 2  # 16 -> 8 -> 4: the bottleneck alone is too coarse to draw 1-px edges
+    levels: int = 1  # 16 -> 8: without skips the decoder redraws 1-px edges from a half-resolution map
     norm: str = "batch"  # the U-Net's default
-    steps: int = 24  # Adam steps: enough for the skip arm to outline the digits
+    steps: int = 32  # Adam steps: enough for both arms to outline the digits
     batch_size: int = 32  # canvases per step
     lr: float = 1e-2  # a large Adam step: BN keeps it stable, and the budget is short
 
@@ -433,7 +433,7 @@ def run_unet(config: UNetConfig, seed: int) -> dict[str, Any]:
 
 def configs_unet(profile: str) -> list[UNetConfig]:
     extra = {} if profile == "quick" else {"size": 32, "n_train": 512, "n_test": 256, "base_channels": 8,
-                                           "steps": 300}
+                                           "levels": 2, "steps": 300}
     return [UNetConfig(skip=True, **extra), UNetConfig(skip=False, **extra)]
 
 

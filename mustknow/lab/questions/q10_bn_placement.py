@@ -125,7 +125,7 @@ def _configs(arch: str, profile: str) -> list[PlacementConfig]:
     if arch == "mlp":
         extra = {} if profile == "quick" else {"depth": 4, "width": 128, "steps": 600}
     elif profile == "quick":
-        extra = {"depth": 3, "width": 8, "steps": 60, "batch_size": 32}
+        extra = {"width": 16, "batch_size": 32}
     else:
         extra = {"depth": 4, "width": 32, "steps": 600, "batch_size": 64}
     return [PlacementConfig(arch=arch, norm_position=pos, lr=lr, **extra) for lr in LRS for pos in ("before", "after")]
