@@ -662,7 +662,10 @@ def _prediction_grid(results: Sequence[Result], out_dir: Path) -> Path:
     shown = min(_SHOWN, len(test))
     colours = ListedColormap(["#ffffff"] + [plt.get_cmap("tab10")(i) for i in range(10)])
     rows = 2 + len(arms)
-    fig, axes = plt.subplots(rows, shown, figsize=(1.25 * shown + 1.6, 1.2 * rows), squeeze=False)
+    height = 1.1 * rows + 0.5
+    fig, axes = plt.subplots(rows, shown, figsize=(1.1 * shown + 1.8, height), squeeze=False)
+    fig.subplots_adjust(left=1.8 / (1.1 * shown + 1.8), right=0.98, bottom=0.1 / height, top=1 - 0.45 / height,
+                        wspace=0.08, hspace=0.08)
     side = cfg["size"]
     for j in range(shown):
         axes[0][j].imshow(test.images[j, 0].numpy(), cmap="gray", vmin=0, vmax=1)
@@ -677,7 +680,7 @@ def _prediction_grid(results: Sequence[Result], out_dir: Path) -> Path:
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"Test canvases and predicted masks (seed {seed}; colour = digit, binary arms: foreground = colour 0)",
+    fig.suptitle(f"Same test canvases, predicted masks per loss (seed {seed})\ncolour = digit; binary arms: blue = foreground",
                  fontsize=9)
     return _save(fig, out_dir, "q09_prediction_grid.png")
 
