@@ -195,8 +195,9 @@ def _measured(folder: Path, experiment: str, configs: list[dict[str, Any]]) -> t
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # unreadable files are reported (and recomputed) by a run
             continue
-        if not isinstance(record, dict) or (record.get("experiment"), record.get("config") in configs) != (
-                experiment, True):
+        if not isinstance(record, dict) or record.get("experiment") != experiment:
+            continue
+        if record.get("config") not in configs:  # a config the profile no longer runs
             continue
         wall = record.get("wall_s")
         if isinstance(wall, (int, float)) and not isinstance(wall, bool) and wall >= 0:

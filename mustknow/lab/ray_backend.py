@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -130,10 +132,18 @@ class RayBackend(Backend):
             kwargs["num_cpus"] = self.num_cpus
         else:
             kwargs["address"] = self.address
+        # Ctrl-C in a terminal reaches the whole process group, which holds a local
+        # instance's processes: started with SIGINT ignored, they outlive it, so this
+        # process gets the KeyboardInterrupt and stops them in order (close()).
+        ignore = self.address is None and threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
         try:
             ray.init(**kwargs)
         except ConnectionError as err:
             raise ConnectionError(f"cannot reach the Ray cluster at {self.address!r}: {err}") from None
+        finally:
+            if ignore:
+                signal.signal(signal.SIGINT, old)
         self._owned = True
 
     def trial_options(self) -> dict[str, float]:

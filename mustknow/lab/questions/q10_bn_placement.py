@@ -286,7 +286,9 @@ QUESTION = Question(
         "accuracy 0.474 with BN before ReLU (0.478 with a scale-and-bias layer) and 0.499 with BN after ReLU "
         "(0.493 with scale and bias); on a GoogLeNet the same page lists 0.607 for BN before (orthogonal init) "
         "and 0.596 for BN after (LSUV init), so there the order reversed, with single runs and different "
-        "initialisations. None of these is a paired, multi-seed comparison. Here identical MLPs and CNNs differ "
+        "initialisations. None of these is a paired, multi-seed comparison. The two orders differ in what the "
+        "next layer sees: BN before ReLU hands on non-negative activations, about half of them zero; BN after "
+        "ReLU hands on zero-mean, unit-variance ones (the head included). Here identical MLPs and CNNs differ "
         "only in the position, with paired seeds at two learning rates; the verdicts say which position won, "
         "if any."
     ),
@@ -297,7 +299,8 @@ QUESTION = Question(
         "评测是 D. Mishkin 的 caffenet-benchmark(github.com/ducha-aiki/caffenet-benchmark,batchnorm.md):128 像素 "
         "ImageNet-2012 上的 CaffeNet 每种设置各跑一次,BN 在 ReLU 前 top-1 准确率 0.474(加 scale&bias 层 0.478),"
         "在 ReLU 后 0.499(加 scale&bias 0.493);同页 GoogLeNet 上 BN 在前(正交初始化)0.607、在后(LSUV 初始化)0.596,"
-        "顺序反了过来,且都是单次运行、初始化不同。这些都不是配对的多种子比较。本项目让结构完全相同、只差 BN 位置的 MLP 和 CNN "
+        "顺序反了过来,且都是单次运行、初始化不同。这些都不是配对的多种子比较。两种顺序的区别在于下一层看到什么:BN 在 ReLU 前时,"
+        "传下去的是非负、约一半为零的激活;BN 在 ReLU 后时,传下去的是均值 0、方差 1 的激活(输出层也是如此)。本项目让结构完全相同、只差 BN 位置的 MLP 和 CNN "
         "在两个学习率下做配对种子比较,由判定给出哪种位置胜出(如果有的话)。"
     ),
     implemented_by=(

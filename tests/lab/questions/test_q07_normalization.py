@@ -58,6 +58,8 @@ def test_full_small_batch_covers_wu_and_he_sizes():
     assert {c.arch for c in quick} == {c.arch for c in full} == {"mlp", "cnn"}
     assert all(c.batch_sizes == (2, 4, 8, 16, 32) for c in full)
     assert all(set(c.batch_sizes) < {2, 4, 8, 16, 32} for c in quick)
+    # No batch of a single sample (BN has no batch variance there): n_train divisible by every size.
+    assert all(c.n_train % b == 0 for c in quick + full for b in c.batch_sizes)
 
 
 def test_lr_sweep_uses_the_papers_network():

@@ -1,0 +1,136 @@
+"""Question 10 (BN before or after ReLU): experiments on tiny configs, BN recalibration, verdict rule."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from mustknow.lab.claims import PROFILES, Claim, Question
+from mustknow.lab.questions import q10_bn_placement as q
+from mustknow.lab.train import seed_everything
+from mustknow.nn import BatchNorm1d, make_cnn, make_mlp
+
+CLAIMS = {c.id: c for c in q.QUESTION.claims}
+
+
+def result(seed, metrics, series=None, **config):
+    return {"config": config, "seed": seed, "metrics": metrics, "series": series or {}}
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_question_record():
+    assert isinstance(q.QUESTION, Question)
+    assert q.QUESTION.number == 10
+    assert set(CLAIMS) == {"q10.bn-position-mlp", "q10.bn-position-cnn"}
+    assert all(name.startswith("mustknow.") for name in q.QUESTION.implemented_by)
+    for cited in ("Ioffe", "keras-team/keras", "caffenet-benchmark"):
+        assert cited in q.QUESTION.answer_en
+
+
+@pytest.mark.parametrize("claim", q.QUESTION.claims, ids=lambda c: c.id)
+def test_claim_records_validate(claim):
+    assert isinstance(claim, Claim)
+    assert claim.question == 10 and claim.id.startswith("q10.")
+    assert claim.seeds["quick"] >= 5 and claim.seeds["full"] >= 10
+    for profile in PROFILES:
+        configs = claim.configs(profile)
+        assert claim.trial_configs(profile)
+        # every learning rate has both positions, and the arms differ in nothing else
+        assert {(c.lr, c.norm_position) for c in configs} == {(lr, p) for lr in q.LRS for p in ("before", "after")}
+        assert len({dataclasses.replace(c, norm_position="before") for c in configs}) == len(q.LRS)
+    assert claim.figure is not None
+
+
+def test_arms_of_one_seed_start_from_equal_weights():
+    for build in (lambda pos: make_mlp(64, 10, 2, 8, norm="batch", norm_position=pos),
+                  lambda pos: make_cnn(1, 10, 2, 4, norm="batch", norm_position=pos)):
+        seed_everything(5)
+        before = build("before").state_dict()
+        seed_everything(5)
+        after = build("after").state_dict()
+        assert before.keys() == after.keys()
+        assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_experiment_runs_tiny_and_returns_finite_metrics(arch):
+    cfg = q.PlacementConfig(arch=arch, norm_position="after", width=4, steps=2, batch_size=256)
+    out = q.run_placement(cfg, 0)
+    assert set(out["metrics"]) == {"test_acc", "test_loss", "final_train_loss"}
+    assert all(isinstance(v, float) and math.isfinite(v) for v in out["metrics"].values())
+    assert 0.0 <= out["metrics"]["test_acc"] <= 1.0
+    assert len(out["series"]["step_loss"]) == 2
+    assert q.run_placement(cfg, 0) == out  # deterministic for a seed
+
+
+def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4))
+    x = torch.randn(50, 3)
+    model.eval()
+    out = q.recalibrate_batch_norm(model, x)
+    assert out is model and not model.training
+    bn = model[1]
+    assert bn.momentum == 0.1
+    h = model[0](x).detach()
+    reference = nn.BatchNorm1d(4, momentum=None)  # PyTorch's cumulative average after one batch
+    reference(h)
+    torch.testing.assert_close(bn.running_mean, reference.running_mean)
+    torch.testing.assert_close(bn.running_var, reference.running_var)
+
+
+def test_recalibrate_batch_norm_leaves_a_model_without_bn_alone():
+    model = nn.Linear(3, 2)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    q.recalibrate_batch_norm(model, torch.randn(4, 3))
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+
+
+# --------------------------------------------------------------------------- verdict rule
+
+
+def _results(gains, noise=0.002):
+    """Hand-made arms: accuracy after minus before = gains[i] at LRS[i] (plus a small per-seed spread)."""
+    out = []
+    for lr, gain in zip(q.LRS, gains):
+        for seed in range(5):
+            jitter = noise * (seed - 2)
+            out.append(result(seed, {"test_acc": 0.9, "final_train_loss": 0.3, "test_loss": 0.35},
+                              {"step_loss": [2.0, 1.0]}, arch="mlp", norm_position="before", lr=lr))
+            out.append(result(seed, {"test_acc": 0.9 + gain + jitter, "final_train_loss": 0.3 - gain,
+                                     "test_loss": 0.35}, {"step_loss": [2.0, 0.9]},
+                              arch="mlp", norm_position="after", lr=lr))
+    return out
+
+
+@pytest.mark.parametrize(
+    "gains,noise,label,winner",
+    [
+        ((0.05, 0.04), 0.002, "SUPPORTED", "after"),
+        ((-0.05, -0.04), 0.002, "SUPPORTED", "before"),
+        ((0.05, -0.04), 0.002, "NUANCED", "depends on the learning rate"),  # opposite signs
+        ((0.05, 0.0), 0.002, "NUANCED", "depends on the learning rate"),  # one lr only
+        ((0.001, -0.001), 0.001, "NUANCED", "neither (equivalent)"),  # inside the margin
+        ((0.001, -0.001), 0.02, "INCONCLUSIVE", "undecided"),  # too wide to tell
+    ],
+)
+def test_verdict_rule(gains, noise, label, winner):
+    v = q.verdict_placement(_results(gains, noise))
+    assert v.label == label
+    assert v.evidence["winner"] == winner
+    assert v.evidence["equivalence_margin"] == q.EQUIVALENCE_MARGIN
+    assert set(v.evidence["acc_after_minus_before"]) == {f"lr={lr:g}" for lr in q.LRS}
+    assert "after minus before" in v.explanation_en
+
+
+def test_figure_renders_from_hand_made_results(tmp_path):
+    paths = q.figure_placement(_results((0.05, 0.04)), tmp_path)
+    assert [p.name for p in paths] == ["q10_bn_position_mlp.png"]
+    assert paths[0].stat().st_size > 0
