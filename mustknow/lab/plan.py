@@ -222,6 +222,10 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
     Raises:
         ValueError: unknown profile or ``seeds < 1``.
         TypeError: a claim's configs are not dataclass instances.
+
+    Example:
+        >>> from mustknow.lab import questions
+        >>> print("\\n".join(plan(questions.claims(), "full").lines(workers=16)))  # doctest: +SKIP
     """
     claims = list(claims)
     results_dir = Path(results_dir)

@@ -89,6 +89,11 @@ class RayBackend(Backend):
         ImportError: Ray is not installed (the message says how to get it).
         ValueError: unknown profile, ``num_cpus < 1``, ``num_cpus`` given with
             an ``address``, or resources that are not non-negative numbers.
+
+    Example:
+        >>> from mustknow.lab import questions, runner
+        >>> backend = RayBackend("full", address="auto")  # doctest: +SKIP
+        >>> summary = runner.run(questions.claims(), "full", backend=backend)  # doctest: +SKIP
     """
 
     name = "ray"

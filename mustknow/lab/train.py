@@ -86,6 +86,7 @@ class TrainConfig:
     # Enough for the small models here to fit digits; experiments size their own budget.
     epochs: int = 20
     # A common minibatch size; None trains full-batch (deterministic gradient descent).
+    # A last batch of one sample joins the batch before it (BatchNorm needs two).
     batch_size: int | None = 64
     # Coefficient of the explicit penalty l1 * sum|w| added to the loss; 0 = off.
     l1: float = 0.0
@@ -531,6 +532,11 @@ def fit(
         except (TypeError, ValueError):  # builtins without a signature
             pass
 
+    bounds = list(range(0, n, batch)) + [n]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        # A one-sample last batch joins the one before it: batch statistics
+        # (BatchNorm in training mode) need at least two samples.
+        del bounds[-2]
     history = History()
     was_training = model.training
     bound: float | None = None
@@ -546,8 +552,8 @@ def fit(
         counted = torch.zeros((), dtype=torch.long, device=device)
         seen = 0
         has_acc = True
-        for first in range(0, n, batch):
-            xb, yb = xs[first : first + batch], ys[first : first + batch]
+        for first, last in zip(bounds[:-1], bounds[1:]):
+            xb, yb = xs[first:last], ys[first:last]
             if augment is not None:
                 xb = augment(xb, **augment_kwargs)
             if config.input_noise_std:

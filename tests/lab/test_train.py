@@ -359,3 +359,17 @@ def test_history_to_series_is_json_ready():
     s = h.to_series()
     assert s["train_loss"] == [1.0, None] and s["val_loss"] == [None] and s["val_epochs"] == [2]
     assert set(s) == {"train_loss", "train_acc", "val_loss", "val_acc", "val_epochs"}
+
+
+def test_a_one_sample_last_batch_joins_the_previous_one():
+    # 65 samples in batches of 64 would leave a batch of one, which BatchNorm rejects in training.
+    from mustknow.nn import make_mlp
+
+    g = torch.Generator().manual_seed(0)
+    split = Split(torch.randn(65, 4, generator=g), torch.randint(0, 3, (65,), generator=g))
+    seed_everything(0)
+    model = make_mlp(4, 3, depth=1, width=8, norm="batch")
+    sizes = []
+    model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]) if m.training else None)
+    fit(model, split, None, TrainConfig(epochs=1, batch_size=64), seed=0)
+    assert sizes == [65]

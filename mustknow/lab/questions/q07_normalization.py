@@ -500,7 +500,7 @@ def verdict_scale(results: list[Result]) -> Verdict:
         f"Scaling a layer's weights by a in {{{a_text}}} before BN (float64, eps 0) changes its output by at most "
         f"{out_err:.1e} and its weight gradient equals the original times 1/a to {max(ratio_err, elem_err):.1e} "
         f"(tolerance {SCALE_TOL:g}); with PyTorch's eps = 1e-5 the identity holds only up to eps/a^2 (output change "
-        f"{eps_diff[small]:.1e} at a = {small}); scaling every weight of a {depth}-layer ReLU MLP moves the first-layer "
+        f"{eps_diff[small]:.1e} at a = {small}); scaling every weight of a ReLU MLP with {depth} hidden layers moves the first-layer "
         f"gradient beyond that 1/a by at most {bn_excess:.1e} orders of magnitude with BN (tolerance {SCALE_DEEP_TOL:g}) "
         f"and by up to {none_excess:.1f} without (threshold > {SCALE_NONE_MIN_LOG10:g}): with BN the weights' scale "
         f"no longer reaches the gradients."

@@ -6,7 +6,10 @@ and a third view holds that it depends on what one wants to normalise, "more
 like a hyperparameter". Two claims test this on identical networks that
 differ only in ``norm_position`` (``act(BN(Wx))`` vs ``BN(act(Wx))``): an MLP
 and a small CNN on digits, paired by seed (the arms of one seed share their
-initial weights and minibatch order), each at two learning rates.
+initial weights and minibatch order), each at two learning rates. After
+training, both arms' BN running statistics are recomputed on the training set
+(:func:`recalibrate_batch_norm`), so the test accuracy reflects the trained
+weights rather than the lag of the running averages after a short run.
 
 The verdict rule, fixed before any run: a position *wins* on an architecture
 when the paired 95% interval of the test-accuracy difference (after minus
@@ -207,14 +210,16 @@ def figure_placement(results: list[Result], out_dir: Path) -> list[Path]:
     arch = results[0]["config"]["arch"]
     lrs = sorted(stats.by_config(results, "lr"))
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
-    for ax, metric, title in ((axes[0], "test_acc", "test accuracy"), (axes[1], "final_train_loss", "final train loss")):
+    panels = ((axes[0], "test_acc", "test accuracy"), (axes[1], "final_train_loss", "final train loss"))
+    for ax, metric, title in panels:
         for k, lr in enumerate(lrs):
             after = stats.metric_values(stats.select(results, lr=lr, norm_position="after"), metric)
             before = stats.metric_values(stats.select(results, lr=lr, norm_position="before"), metric)
             diffs = [a - b for a, b in zip(after, before)]
             iv = stats.mean_ci(diffs)
             ax.scatter([k] * len(diffs), diffs, color="grey", s=12, zorder=2)
-            err = [[iv.mean - iv.low if math.isfinite(iv.low) else 0], [iv.high - iv.mean if math.isfinite(iv.high) else 0]]
+            err = [[iv.mean - iv.low if math.isfinite(iv.low) else 0],
+                   [iv.high - iv.mean if math.isfinite(iv.high) else 0]]
             ax.errorbar([k + 0.15], [iv.mean], yerr=err, fmt="o", color="tab:blue", capsize=4, zorder=3)
         ax.axhline(0.0, color="black", lw=0.8)
         ax.set_xticks(range(len(lrs)), [f"lr {lr:g}" for lr in lrs])
@@ -256,7 +261,10 @@ def _claim(arch: str, name_en: str, name_zh: str, configs) -> Claim:
             f"在 digits 上的{name_zh}中,BN 的某一位置(ReLU 之前或之后)在两个学习率下测试准确率都更高(笔记的前两种观点);"
             "否则这一选择更像一个超参数(笔记的第三种观点)。"
         ),
-        metric="test accuracy after a fixed number of Adam steps (final training loss reported)",
+        metric=(
+            "test accuracy after a fixed number of Adam steps, BN statistics recomputed on the training set "
+            "(final training loss reported)"
+        ),
         comparison=(
             "paired by seed, after minus before, at each of two learning rates; SUPPORTED (for that position) when "
             "every interval excludes 0 on the same side; NUANCED when the side depends on the learning rate, or "
