@@ -132,7 +132,12 @@ def note_figures(monkeypatch):
         return {name: [out_dir / f"{name}.svg"] for name in names}
 
     module = types.SimpleNamespace(draw_note_figures=draw_note_figures, NOTE_FIGURES={"activations": 1, "losses": 2})
+    import mustknow.lab.report
+
+    # Both the module table and the package attribute: `from package import name`
+    # reads the attribute once the real submodule has been imported.
     monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures", module)
+    monkeypatch.setattr(mustknow.lab.report, "note_figures", module, raising=False)
     return calls
 
 

@@ -483,8 +483,8 @@ def figure_unet(results: list[Result], out_dir: Path) -> list[Path]:
         ax.bar(xs, [iv.mean for iv in ivs], width=0.35, color=colour, label=label,
                yerr=[[iv.mean - iv.low if math.isfinite(iv.low) else 0 for iv in ivs],
                      [iv.high - iv.mean if math.isfinite(iv.high) else 0 for iv in ivs]], capsize=3)
-    ax.set_xticks(range(len(names)), ["boundary F\n(1-px tol.)", "accuracy\n<= 1 px from edge",
-                                      "accuracy\ninterior", "mean IoU"])
+    ax.set_xticks(range(len(names)), ["boundary F\n(1 px tol.)", "acc. within\n1 px of edge",
+                                      "acc.\ninterior", "mean\nIoU"], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_title("Test canvases (mean, 95% CI)")
     ax.legend(fontsize=8, loc="lower left")

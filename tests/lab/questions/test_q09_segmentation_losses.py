@@ -16,6 +16,15 @@ TINY = dict(size=8, max_digits=1, n_train=8, n_val=4, n_test=4, base_channels=2,
             disc_channels=2)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Trials run single-threaded, as the runner runs them (tiny convolutions only lose from threads)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def tiny(arm):
     return dataclasses.replace(q._config(arm, "quick"), **TINY)
 
