@@ -49,6 +49,7 @@ from ...nn.blocks import MLP
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
+from ..figures import pyplot, save_figure
 
 __all__ = ["QUESTION", "OverfitConfig", "run_overfit", "TwoHeadMLP", "REGULARISERS"]
 
@@ -302,10 +303,6 @@ def configs_all_regularisers(profile: str) -> list[OverfitConfig]:
 # --------------------------------------------------------------------------- shared verdict helpers
 
 
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
 def _paired(a: Sequence[Result], b: Sequence[Result], metric: str) -> stats.Interval | None:
     """Paired interval of ``metric`` in ``a`` minus ``b`` over the seeds both have; None under 2 seeds."""
     va = {r["seed"]: float(r["metrics"][metric]) for r in a}
@@ -376,8 +373,8 @@ def verdict_data_size(results: list[Result]) -> Verdict:
         evidence[f"{m}_drop"] = diff.to_dict()
         labels[m] = stats.decide(diff, DATA_GAP_DROP[m], ">")
         parts_en.append(f"{_GAP_NAMES[m]} {means[0]:.3g} at {n_small} images vs {means[-1]:.3g} at {n_large} images, "
-                        f"paired drop {_fmt(diff)} (threshold {DATA_GAP_DROP[m]:g})")
-        parts_zh.append(f"{m}:{n_small} 张时 {means[0]:.3g},{n_large} 张时 {means[-1]:.3g},配对下降 {_fmt(diff)}"
+                        f"paired drop {diff.fmt()} (threshold {DATA_GAP_DROP[m]:g})")
+        parts_zh.append(f"{m}:{n_small} 张时 {means[0]:.3g},{n_large} 张时 {means[-1]:.3g},配对下降 {diff.fmt()}"
                         f"(阈值 {DATA_GAP_DROP[m]:g})")
     label = _combine_metrics(labels["gap_acc"], labels["gap_loss"])
     if label == "SUPPORTED" and not monotone:
@@ -411,10 +408,10 @@ def _width_label(arms: dict[Any, list[Result]], widths: list[int], m: str) -> tu
     if fall is not None:
         ev["fall"] = fall.to_dict()
     label = "NUANCED" if rise_label == "SUPPORTED" and second else rise_label
-    fall_en = f", then falls by {_fmt(fall)} to width {widths[-1]}" if fall is not None else ""
-    fall_zh = f",随后到宽度 {widths[-1]} 下降 {_fmt(fall)}" if fall is not None else ""
-    en = (f"{_GAP_NAMES[m]} rises by {_fmt(rise)} from width {widths[0]} to its peak at width {peak}{fall_en}")
-    zh = f"{m} 从宽度 {widths[0]} 到峰值宽度 {peak} 上升 {_fmt(rise)}{fall_zh}"
+    fall_en = f", then falls by {fall.fmt()} to width {widths[-1]}" if fall is not None else ""
+    fall_zh = f",随后到宽度 {widths[-1]} 下降 {fall.fmt()}" if fall is not None else ""
+    en = (f"{_GAP_NAMES[m]} rises by {rise.fmt()} from width {widths[0]} to its peak at width {peak}{fall_en}")
+    zh = f"{m} 从宽度 {widths[0]} 到峰值宽度 {peak} 上升 {rise.fmt()}{fall_zh}"
     return label, ev, en, zh
 
 
@@ -467,11 +464,11 @@ def verdict_iterations(results: list[Result]) -> Verdict:
                 "val_rise": rise.to_dict(), "train_fall": fall.to_dict(), "val_min_epoch": best.to_dict(),
                 "epochs": epochs, "val_min_loss": stats.mean_ci(stats.metric_values(results, "val_min_loss")).to_dict(),
                 "final_val_loss": stats.mean_ci(stats.metric_values(results, "val_loss")).to_dict()}
-    en = (f"The validation loss is lowest at epoch {_fmt(best)} of {epochs}, then rises by {_fmt(rise)} nats "
-          f"(threshold {ITER_VAL_RISE:g}) while the training loss falls by a further {_fmt(fall)} nats "
+    en = (f"The validation loss is lowest at epoch {best.fmt()} of {epochs}, then rises by {rise.fmt()} nats "
+          f"(threshold {ITER_VAL_RISE:g}) while the training loss falls by a further {fall.fmt()} nats "
           f"(threshold {ITER_TRAIN_FALL:g}).")
-    zh = (f"验证损失在第 {_fmt(best)} 个 epoch(共 {epochs} 个)最低,此后上升 {_fmt(rise)} nats(阈值 {ITER_VAL_RISE:g}),"
-          f"而训练损失继续下降 {_fmt(fall)} nats(阈值 {ITER_TRAIN_FALL:g})。")
+    zh = (f"验证损失在第 {best.fmt()} 个 epoch(共 {epochs} 个)最低,此后上升 {rise.fmt()} nats(阈值 {ITER_VAL_RISE:g}),"
+          f"而训练损失继续下降 {fall.fmt()} nats(阈值 {ITER_TRAIN_FALL:g})。")
     return Verdict(label, en, zh, evidence)
 
 
@@ -560,13 +557,13 @@ def verdict_regulariser(regulariser: str, results: list[Result]) -> Verdict:
                  else "(只有一个配置,无需选择)")
     en = (f"{name} {chosen} {_OUTCOME[eff.label]}: "
           f"test loss {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g}, change "
-          f"{_fmt(eff.test_loss)}; test accuracy {ev['baseline_test_acc']['mean']:.3g} -> "
-          f"{ev['arm_test_acc']['mean']:.3g}, change {_fmt(eff.test_acc)} (paired over {len(ev['eval_seeds'])} "
-          f"fresh seeds; validation loss change {_fmt(stats.Interval(**ev['val_loss_change']))}).")
+          f"{eff.test_loss.fmt()}; test accuracy {ev['baseline_test_acc']['mean']:.3g} -> "
+          f"{ev['arm_test_acc']['mean']:.3g}, change {eff.test_acc.fmt()} (paired over {len(ev['eval_seeds'])} "
+          f"fresh seeds; validation loss change {stats.Interval.fmt(stats.Interval(**ev['val_loss_change']))}).")
     zh = (f"{name_zh}{chosen_zh}{_OUTCOME_ZH[eff.label]}:"
-          f"测试损失 {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g},变化 {_fmt(eff.test_loss)};"
-          f"测试准确率 {ev['baseline_test_acc']['mean']:.3g} -> {ev['arm_test_acc']['mean']:.3g},变化 {_fmt(eff.test_acc)}"
-          f"(在 {len(ev['eval_seeds'])} 个新种子上配对;验证损失变化 {_fmt(stats.Interval(**ev['val_loss_change']))})。")
+          f"测试损失 {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g},变化 {eff.test_loss.fmt()};"
+          f"测试准确率 {ev['baseline_test_acc']['mean']:.3g} -> {ev['arm_test_acc']['mean']:.3g},变化 {eff.test_acc.fmt()}"
+          f"(在 {len(ev['eval_seeds'])} 个新种子上配对;验证损失变化 {stats.Interval.fmt(stats.Interval(**ev['val_loss_change']))})。")
     return Verdict(eff.label, en, zh, ev)
 
 
@@ -593,29 +590,10 @@ def verdict_all_regularisers(results: list[Result]) -> Verdict:
 # --------------------------------------------------------------------------- figures
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
-
 def _gap_panels(results: Sequence[Result], key: str, xs: list[Any], x_of: Callable[[Any], float], xlabel: str,
                 title: str, out_dir: Path, name: str) -> Path:
     """Accuracy gap, loss gap and train/val accuracy against one config field: seeds as dots, mean with 95% CI."""
-    plt = _plt()
+    plt = pyplot()
     arms = stats.by_config(results, key)
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.9))
     pos = [x_of(x) for x in xs]
@@ -640,7 +618,7 @@ def _gap_panels(results: Sequence[Result], key: str, xs: list[Any], x_of: Callab
     ax.set_ylabel("accuracy (mean over seeds)")
     ax.legend(fontsize=8)
     fig.suptitle(title)
-    return _save(fig, out_dir, name)
+    return save_figure(fig, out_dir, name)
 
 
 def figure_data_size(results: list[Result], out_dir: Path) -> list[Path]:
@@ -659,7 +637,7 @@ def figure_width(results: list[Result], out_dir: Path) -> list[Path]:
 
 
 def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for i, r in enumerate(sorted(results, key=lambda r: r["seed"])):
         s = r["series"]
@@ -676,11 +654,11 @@ def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
     n = int(_mean(results, "train_size"))
     ax.set_title(f"Train and validation loss vs epoch, {n} training images (one line per seed)")
     ax.legend()
-    return [_save(fig, out_dir, "q03_loss_vs_epoch.png")]
+    return [save_figure(fig, out_dir, "q03_loss_vs_epoch.png")]
 
 
 def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     eff = _regulariser_effect(results, regulariser)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
@@ -709,11 +687,11 @@ def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -
     ax.set_ylabel("test loss (one line per fresh seed)")
     ax.set_title(f"Paired test loss, verdict: {eff.label}")
     fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup")
-    return [_save(fig, out_dir, f"q03_regulariser_{regulariser}.png")]
+    return [save_figure(fig, out_dir, f"q03_regulariser_{regulariser}.png")]
 
 
 def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     effects = {reg: _regulariser_effect(results, reg) for reg in REGULARISERS}
     regs = [r for r, e in effects.items() if e.test_loss is not None]
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * len(REGULARISERS) + 1.8), sharey=True)
@@ -732,7 +710,7 @@ def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].invert_yaxis()
     fig.suptitle("Regulariser effects on the test split: paired mean change with 95% CI "
                  "(green improves, red hurts, orange trade-off, grey inconclusive)", fontsize=10)
-    return [_save(fig, out_dir, "q03_regulariser_forest.png")]
+    return [save_figure(fig, out_dir, "q03_regulariser_forest.png")]
 
 
 # --------------------------------------------------------------------------- claims

@@ -43,6 +43,7 @@ from ...nn import make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
+from ..figures import pyplot, save_figure, series_mean
 
 __all__ = ["QUESTION"]
 
@@ -86,46 +87,6 @@ def _trace(model: torch.nn.Module, x: torch.Tensor) -> tuple[list[torch.Tensor],
 
 def _sgd(lr: float, epochs: int, batch_size: int, momentum: float = 0.0, optimizer: str = "sgd") -> TrainConfig:
     return TrainConfig(optimizer=optimizer, lr=lr, momentum=momentum, epochs=epochs, batch_size=batch_size)
-
-
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
-def _combine(labels: Sequence[str]) -> str:
-    """All SUPPORTED -> SUPPORTED; all REFUTED -> REFUTED; both present -> NUANCED; else INCONCLUSIVE."""
-    if all(lab == "SUPPORTED" for lab in labels):
-        return "SUPPORTED"
-    if all(lab == "REFUTED" for lab in labels):
-        return "REFUTED"
-    if "SUPPORTED" in labels and "REFUTED" in labels:
-        return "NUANCED"
-    return "INCONCLUSIVE"
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
-
-def _series_mean(results: Sequence[Result], key: str) -> list[float]:
-    """Element-wise mean of one series over results (all of the same length)."""
-    rows = [r["series"][key] for r in results]
-    return [statistics.fmean(col) for col in zip(*rows)]
 
 
 # =========================================================================== claim 1: vanishing gradients
@@ -215,7 +176,7 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
             iv = stats.mean_ci(stats.metric_values(arm, f"log10_ratio_{when}_d{VANISH_DEPTH}"))
             labels.append(stats.decide(iv, VANISH_LOG10_RATIO, "<"))
             evidence[f"sigmoid_{init}_{when}"] = iv.to_dict()
-            parts.append(f"{init} init, {'at init' if when == 'init' else 'after training'}: {_fmt(iv)}")
+            parts.append(f"{init} init, {'at init' if when == 'init' else 'after training'}: {iv.fmt()}")
     first = {}
     for act in _ACTS5:
         for init in ("default", _recommended_init(act)):
@@ -223,7 +184,7 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
             if arm:
                 first[f"{act}/{init}"] = _first_vanishing_depth(arm, "init")
     evidence["first_vanishing_depth_at_init"] = first
-    label = _combine(labels)
+    label = stats.combine(labels)
     others = ", ".join(f"{k}: {'none' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
     en = (
         f"Sigmoid nets of depth {VANISH_DEPTH}: log10(first-layer / output-layer gradient norm) = "
@@ -240,7 +201,7 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
 
 
 def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     depths = results[0]["config"]["depths"]
     paths = []
     for when in ("init", "trained"):
@@ -254,7 +215,7 @@ def figure_gradient_depth(results: list[Result], out_dir: Path) -> list[Path]:
                 arm = stats.select(results, activation=act, init=init)
                 grid = torch.full((max(depths), len(depths)), float("nan"))  # (layer, depth)
                 for j, d in enumerate(depths):
-                    grid[:d, j] = torch.tensor(_series_mean(arm, f"layers_{when}_d{d}"))
+                    grid[:d, j] = torch.tensor(series_mean(arm, f"layers_{when}_d{d}"))
                 image = ax.imshow(grid.numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=-6, vmax=1,
                                   extent=(depths[0] - 0.5, depths[-1] + 0.5, 0.5, max(depths) + 0.5))
                 ax.contour(list(depths), list(range(1, max(depths) + 1)), grid.numpy(), levels=[VANISH_LOG10_RATIO],
@@ -373,15 +334,15 @@ def verdict_sign_agreement(results: list[Result]) -> Verdict:
     t_batch = stats.mean_ci(stats.metric_values(tan, "one_sign_fraction_batch"))
     toy = stats.mean_ci(stats.metric_values(sig, "toy_same_sign_update_fraction"))
     en = (
-        f"Neurons whose incoming weight gradients share one sign: per example {_fmt(s_single)} (sigmoid-fed) vs "
-        f"{_fmt(t_single)} (tanh-fed); per minibatch of {sig[0]['config']['batch_size']} {_fmt(s_batch)} vs "
-        f"{_fmt(t_batch)}, gap {_fmt(diff)} (threshold {SIGN_GAP:g}); in the positive-input toy "
-        f"{_fmt(toy)} of the updates move both weights the same way."
+        f"Neurons whose incoming weight gradients share one sign: per example {s_single.fmt()} (sigmoid-fed) vs "
+        f"{t_single.fmt()} (tanh-fed); per minibatch of {sig[0]['config']['batch_size']} {s_batch.fmt()} vs "
+        f"{t_batch.fmt()}, gap {diff.fmt()} (threshold {SIGN_GAP:g}); in the positive-input toy "
+        f"{toy.fmt()} of the updates move both weights the same way."
     )
     zh = (
-        f"输入权重梯度同号的神经元比例:单样本时 sigmoid 输入层 {_fmt(s_single)},tanh 输入层 {_fmt(t_single)};"
-        f"小批量({sig[0]['config']['batch_size']})时 {_fmt(s_batch)} 对 {_fmt(t_batch)},差 {_fmt(diff)}"
-        f"(阈值 {SIGN_GAP:g});正输入的二维玩具问题中 {_fmt(toy)} 的更新让两个权重同向移动。"
+        f"输入权重梯度同号的神经元比例:单样本时 sigmoid 输入层 {s_single.fmt()},tanh 输入层 {t_single.fmt()};"
+        f"小批量({sig[0]['config']['batch_size']})时 {s_batch.fmt()} 对 {t_batch.fmt()},差 {diff.fmt()}"
+        f"(阈值 {SIGN_GAP:g});正输入的二维玩具问题中 {toy.fmt()} 的更新让两个权重同向移动。"
     )
     evidence = {"threshold_gap": SIGN_GAP, "gap": diff.to_dict(), "sigmoid_single": s_single.to_dict(),
                 "tanh_single": t_single.to_dict(), "sigmoid_batch": s_batch.to_dict(),
@@ -390,7 +351,7 @@ def verdict_sign_agreement(results: list[Result]) -> Verdict:
 
 
 def figure_sign_agreement(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.5))
     acts = ("sigmoid", "tanh")
     for k, (metric, name) in enumerate((("one_sign_fraction_single", "one example"),
@@ -420,7 +381,7 @@ def figure_sign_agreement(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_ylabel("w2")
     ax1.set_title("Per-example SGD path, 2-weight linear toy")
     ax1.legend(fontsize=8)
-    return [_save(fig, out_dir, "q06_sign_agreement.png")]
+    return [save_figure(fig, out_dir, "q06_sign_agreement.png")]
 
 
 # =========================================================================== claim 3: tanh saturates
@@ -490,24 +451,24 @@ def verdict_saturation(results: list[Result]) -> Verdict:
     sig_mean = {s: stats.mean_ci(stats.metric_values(sig[s], "mean_abs_layer_mean")) for s in sorted(sig)}
     labels = [stats.decide(centred[s], CENTRED_MAX_ABS_MEAN, "<") for s in scales]
     labels.append(stats.decide(sat[scales[-1]], SATURATED_MIN_FRACTION, ">"))
-    label = _combine(labels)
+    label = stats.combine(labels)
     en = (
         "tanh |mean activation| per layer: "
-        + ", ".join(f"x{s:g}: {_fmt(centred[s])}" for s in scales)
+        + ", ".join(f"x{s:g}: {centred[s].fmt()}" for s in scales)
         + f" (centred if < {CENTRED_MAX_ABS_MEAN:g}; sigmoid: "
-        + ", ".join(f"x{s:g}: {_fmt(sig_mean[s])}" for s in sig_mean)
+        + ", ".join(f"x{s:g}: {sig_mean[s].fmt()}" for s in sig_mean)
         + "); saturated fraction (derivative < "
         + f"{SATURATION_DERIVATIVE:g} of its maximum): "
-        + ", ".join(f"x{s:g}: {_fmt(sat[s])}" for s in scales)
+        + ", ".join(f"x{s:g}: {sat[s].fmt()}" for s in scales)
         + f" (threshold {SATURATED_MIN_FRACTION:g} at the largest scale)."
     )
     zh = (
         "tanh 每层平均激活的绝对值:"
-        + ",".join(f"x{s:g}:{_fmt(centred[s])}" for s in scales)
+        + ",".join(f"x{s:g}:{centred[s].fmt()}" for s in scales)
         + f"(< {CENTRED_MAX_ABS_MEAN:g} 视为零中心;sigmoid:"
-        + ",".join(f"x{s:g}:{_fmt(sig_mean[s])}" for s in sig_mean)
+        + ",".join(f"x{s:g}:{sig_mean[s].fmt()}" for s in sig_mean)
         + f");饱和比例(导数低于最大值的 {SATURATION_DERIVATIVE:g}):"
-        + ",".join(f"x{s:g}:{_fmt(sat[s])}" for s in scales)
+        + ",".join(f"x{s:g}:{sat[s].fmt()}" for s in scales)
         + f"(最大尺度下阈值 {SATURATED_MIN_FRACTION:g})。"
     )
     evidence = {"threshold_abs_mean": CENTRED_MAX_ABS_MEAN, "threshold_saturated": SATURATED_MIN_FRACTION,
@@ -519,15 +480,15 @@ def verdict_saturation(results: list[Result]) -> Verdict:
 
 
 def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
     for act, color in (("tanh", "tab:blue"), ("sigmoid", "tab:orange")):
         groups = stats.by_config(stats.select(results, activation=act), "scale")
         for s, style in zip(sorted(groups), ("-", "--", ":")):
             ax0.plot(range(1, len(groups[s][0]["series"]["layer_mean"]) + 1),
-                     _series_mean(groups[s], "layer_mean"), style, color=color, label=f"{act} x{s:g}")
+                     series_mean(groups[s], "layer_mean"), style, color=color, label=f"{act} x{s:g}")
             ax1.plot(range(1, len(groups[s][0]["series"]["layer_saturated"]) + 1),
-                     _series_mean(groups[s], "layer_saturated"), style, color=color, label=f"{act} x{s:g}")
+                     series_mean(groups[s], "layer_saturated"), style, color=color, label=f"{act} x{s:g}")
     ax0.axhline(0, color="gray", lw=0.8)
     ax0.set_xlabel("hidden layer")
     ax0.set_ylabel("mean activation")
@@ -538,7 +499,7 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_title("Saturated units vs weight scale (x Xavier)")
     ax1.legend(fontsize=7, ncol=2)
     ax0.legend(fontsize=7, ncol=2)
-    return [_save(fig, out_dir, "q06_saturation.png")]
+    return [save_figure(fig, out_dir, "q06_saturation.png")]
 
 
 # =========================================================================== claim 4: compute cost
@@ -599,19 +560,19 @@ TIMING_RATIO = 1.0
 def verdict_timing(results: list[Result]) -> Verdict:
     iv = {f"{impl}_{act}": stats.mean_ci(stats.metric_values(results, f"ratio_{impl}_{act}"))
           for impl in ("torch", "mustknow") for act in _ACTS5 if act != "relu"}
-    label = _combine([stats.decide(iv[f"torch_{act}"], TIMING_RATIO, ">") for act in ("sigmoid", "tanh")])
+    label = stats.combine([stats.decide(iv[f"torch_{act}"], TIMING_RATIO, ">") for act in ("sigmoid", "tanh")])
     en = (
         "Forward+backward time as a ratio to ReLU, torch kernels: "
-        + ", ".join(f"{a} {_fmt(iv['torch_' + a])}" for a in _ACTS5 if a != "relu")
+        + ", ".join(f"{a} {iv['torch_' + a].fmt()}" for a in _ACTS5 if a != "relu")
         + "; mustknow's autograd Functions: "
-        + ", ".join(f"{a} {_fmt(iv['mustknow_' + a])}" for a in _ACTS5 if a != "relu")
+        + ", ".join(f"{a} {iv['mustknow_' + a].fmt()}" for a in _ACTS5 if a != "relu")
         + f" (cheaper if sigmoid's and tanh's torch ratios > {TIMING_RATIO:g}; medians of interleaved repeats)."
     )
     zh = (
         "前向+反向时间相对 ReLU 的比值,torch 内核:"
-        + ",".join(f"{a} {_fmt(iv['torch_' + a])}" for a in _ACTS5 if a != "relu")
+        + ",".join(f"{a} {iv['torch_' + a].fmt()}" for a in _ACTS5 if a != "relu")
         + ";mustknow 的 autograd Function:"
-        + ",".join(f"{a} {_fmt(iv['mustknow_' + a])}" for a in _ACTS5 if a != "relu")
+        + ",".join(f"{a} {iv['mustknow_' + a].fmt()}" for a in _ACTS5 if a != "relu")
         + f"(sigmoid 与 tanh 的 torch 比值 > {TIMING_RATIO:g} 即 ReLU 更便宜;取交错重复的中位数)。"
     )
     evidence = {"threshold_ratio": TIMING_RATIO, **{k: v.to_dict() for k, v in iv.items()}}
@@ -619,7 +580,7 @@ def verdict_timing(results: list[Result]) -> Verdict:
 
 
 def figure_timing(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     for k, impl in enumerate(("torch", "mustknow")):
         ivs = [stats.mean_ci(stats.metric_values(results, f"ratio_{impl}_{a}")) for a in _ACTS5]
@@ -631,7 +592,7 @@ def figure_timing(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_ylabel("forward+backward time / ReLU's")
     ax.set_title("Activation cost relative to ReLU (median of interleaved runs)")
     ax.legend()
-    return [_save(fig, out_dir, "q06_timing.png")]
+    return [save_figure(fig, out_dir, "q06_timing.png")]
 
 
 # =========================================================================== claims 5, 6, 8: a trained MLP
@@ -738,15 +699,15 @@ def verdict_sparsity(results: list[Result]) -> Verdict:
           for act in _SPARSITY_ACTS}
     labels = [stats.decide(iv["relu"], SPARSE_MIN_ZERO_FRACTION, ">")]
     labels += [stats.decide(iv[a], DENSE_MAX_ZERO_FRACTION, "<") for a in _SPARSITY_ACTS if a != "relu"]
-    label = _combine(labels)
+    label = stats.combine(labels)
     en = (
         "Fraction of hidden outputs exactly 0 on the test set after training: "
-        + ", ".join(f"{a} {_fmt(iv[a])}" for a in _SPARSITY_ACTS)
+        + ", ".join(f"{a} {iv[a].fmt()}" for a in _SPARSITY_ACTS)
         + f" (sparse if ReLU > {SPARSE_MIN_ZERO_FRACTION:g} and the others < {DENSE_MAX_ZERO_FRACTION:g})."
     )
     zh = (
         "训练后测试集上隐藏层输出恰为 0 的比例:"
-        + ",".join(f"{a} {_fmt(iv[a])}" for a in _SPARSITY_ACTS)
+        + ",".join(f"{a} {iv[a].fmt()}" for a in _SPARSITY_ACTS)
         + f"(ReLU > {SPARSE_MIN_ZERO_FRACTION:g} 且其余 < {DENSE_MAX_ZERO_FRACTION:g} 视为稀疏)。"
     )
     evidence = {"threshold_relu": SPARSE_MIN_ZERO_FRACTION, "threshold_others": DENSE_MAX_ZERO_FRACTION,
@@ -755,18 +716,18 @@ def verdict_sparsity(results: list[Result]) -> Verdict:
 
 
 def figure_sparsity(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for act in _SPARSITY_ACTS:
         arm = _finite(stats.select(results, activation=act, lr=0.1))
-        values = _series_mean(arm, "layer_zero_fraction")
+        values = series_mean(arm, "layer_zero_fraction")
         ax.plot(range(1, len(values) + 1), values, "-o", label=act)
     ax.axhline(SPARSE_MIN_ZERO_FRACTION, color="red", lw=0.8, ls="--", label="threshold (ReLU)")
     ax.set_xlabel("hidden layer")
     ax.set_ylabel("fraction of outputs exactly 0")
     ax.set_title("Activation sparsity after training (test set)")
     ax.legend()
-    return [_save(fig, out_dir, "q06_sparsity.png")]
+    return [save_figure(fig, out_dir, "q06_sparsity.png")]
 
 
 # --------------------------------------------------------------------------- claim 6: dying ReLU
@@ -810,7 +771,7 @@ def verdict_dying(results: list[Result]) -> Verdict:
         rev_label = "INCONCLUSIVE"
     else:
         rev_label = "SUPPORTED" if revived_frac < REVIVED_MAX_FRACTION else "REFUTED"
-    label = _combine([lr_label, rev_label])
+    label = stats.combine([lr_label, rev_label])
     per, diverged = {}, {}
     for act in _DYING_ACTS:
         for lr in lrs:
@@ -819,17 +780,17 @@ def verdict_dying(results: list[Result]) -> Verdict:
             diverged[f"{act}@{lr:g}"] = len(arm) - len(ok)
             if ok:
                 per[f"{act}@{lr:g}"] = stats.mean_ci(stats.metric_values(ok, "dead_fraction"))
-    table = ", ".join(f"{k} {_fmt(v)}" for k, v in per.items())
+    table = ", ".join(f"{k} {v.fmt()}" for k, v in per.items())
     div = ", ".join(f"{k}: {v}" for k, v in diverged.items() if v) or "none"
     en = (
         f"Dead fraction (pre-activation <= 0 on every training row) after training: {table} (diverged runs, "
-        f"left out: {div}); ReLU gap lr {lrs[-1]:g} - lr {lrs[0]:g} = {_fmt(gap)} (threshold {DEAD_LR_GAP:g}); "
+        f"left out: {div}); ReLU gap lr {lrs[-1]:g} - lr {lrs[0]:g} = {gap.fmt()} (threshold {DEAD_LR_GAP:g}); "
         f"of {dead_early:g} ReLU units dead after epoch 1, {revived:g} were alive at the end "
         f"({revived_frac:.3g}; irreversible if < {REVIVED_MAX_FRACTION:g})."
     )
     zh = (
         f"训练后死亡单元比例(在全部训练样本上预激活 <= 0):{table}(发散的运行不计:{div});"
-        f"ReLU 学习率 {lrs[-1]:g} 与 {lrs[0]:g} 之差 {_fmt(gap)}(阈值 {DEAD_LR_GAP:g});"
+        f"ReLU 学习率 {lrs[-1]:g} 与 {lrs[0]:g} 之差 {gap.fmt()}(阈值 {DEAD_LR_GAP:g});"
         f"第 1 个 epoch 后死亡的 {dead_early:g} 个 ReLU 单元中,{revived:g} 个在训练结束时复活"
         f"(比例 {revived_frac:.3g};< {REVIVED_MAX_FRACTION:g} 视为不可逆)。"
     )
@@ -841,7 +802,7 @@ def verdict_dying(results: list[Result]) -> Verdict:
 
 
 def figure_dying(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4))
     for act, color in zip(_DYING_ACTS, ("tab:red", "tab:blue", "tab:green")):
         panels = ((ax0, "dead_fraction_early", "--", "after epoch 1"), (ax0, "dead_fraction", "-o", "end"),
@@ -863,7 +824,7 @@ def figure_dying(results: list[Result], out_dir: Path) -> list[Path]:
     ax0.set_title("Dead units vs learning rate (non-diverged runs)")
     ax1.set_ylabel("fraction of hidden outputs exactly 0 (test set)")
     ax1.set_title("Exact zeros vs learning rate")
-    return [_save(fig, out_dir, "q06_dying_relu.png")]
+    return [save_figure(fig, out_dir, "q06_dying_relu.png")]
 
 
 # --------------------------------------------------------------------------- claim 8: ELU vs ReLU
@@ -892,21 +853,21 @@ def verdict_elu(results: list[Result]) -> Verdict:
     ep_elu = [_epochs_to_target(r) for r in elu]
     ep_relu = [_epochs_to_target(r) for r in relu]
     ep_diff = stats.paired_diff(ep_elu, ep_relu)
-    label = _combine([stats.decide(mean_diff, ELU_DIFF, "<"), stats.decide(ep_diff, ELU_DIFF, "<")])
+    label = stats.combine([stats.decide(mean_diff, ELU_DIFF, "<"), stats.decide(ep_diff, ELU_DIFF, "<")])
     m_elu = stats.mean_ci(stats.metric_values(_finite(elu), "abs_mean_activation"))
     m_relu = stats.mean_ci(stats.metric_values(_finite(relu), "abs_mean_activation"))
     e_elu, e_relu = stats.mean_ci(ep_elu), stats.mean_ci(ep_relu)
     cap = elu[0]["config"]["epochs"]
     en = (
-        f"|mean activation| per layer after training: ELU {_fmt(m_elu)} vs ReLU {_fmt(m_relu)} "
-        f"(paired difference {_fmt(mean_diff)}); epochs to training loss <= {ELU_TARGET_LOSS:g} "
-        f"(of {cap}; {cap + 1} = not reached): ELU {_fmt(e_elu)} vs ReLU {_fmt(e_relu)} "
-        f"(paired difference {_fmt(ep_diff)}; both claims need a difference < 0)."
+        f"|mean activation| per layer after training: ELU {m_elu.fmt()} vs ReLU {m_relu.fmt()} "
+        f"(paired difference {mean_diff.fmt()}); epochs to training loss <= {ELU_TARGET_LOSS:g} "
+        f"(of {cap}; {cap + 1} = not reached): ELU {e_elu.fmt()} vs ReLU {e_relu.fmt()} "
+        f"(paired difference {ep_diff.fmt()}; both claims need a difference < 0)."
     )
     zh = (
-        f"训练后每层平均激活的绝对值:ELU {_fmt(m_elu)},ReLU {_fmt(m_relu)}(配对差 {_fmt(mean_diff)});"
-        f"训练损失降到 {ELU_TARGET_LOSS:g} 所需 epoch(共 {cap},{cap + 1} 表示未达到):ELU {_fmt(e_elu)},"
-        f"ReLU {_fmt(e_relu)}(配对差 {_fmt(ep_diff)};两项都需差 < 0)。"
+        f"训练后每层平均激活的绝对值:ELU {m_elu.fmt()},ReLU {m_relu.fmt()}(配对差 {mean_diff.fmt()});"
+        f"训练损失降到 {ELU_TARGET_LOSS:g} 所需 epoch(共 {cap},{cap + 1} 表示未达到):ELU {e_elu.fmt()},"
+        f"ReLU {e_relu.fmt()}(配对差 {ep_diff.fmt()};两项都需差 < 0)。"
     )
     evidence = {"target_loss": ELU_TARGET_LOSS, "threshold_diff": ELU_DIFF, "abs_mean_diff": mean_diff.to_dict(),
                 "epochs_diff": ep_diff.to_dict(), "elu_abs_mean": m_elu.to_dict(), "relu_abs_mean": m_relu.to_dict(),
@@ -915,12 +876,12 @@ def verdict_elu(results: list[Result]) -> Verdict:
 
 
 def figure_elu(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4))
     for act, color in (("relu", "tab:red"), ("elu", "tab:green")):
         arm = _finite(stats.select(results, activation=act, lr=0.1))
         for key, style, when in (("layer_mean_init", "--", "init"), ("layer_mean", "-o", "trained")):
-            values = _series_mean(arm, key)
+            values = series_mean(arm, key)
             ax0.plot(range(1, len(values) + 1), values, style, color=color, label=f"{act}, {when}")
         for r in arm:
             curve = r["series"]["train_loss"]
@@ -937,7 +898,7 @@ def figure_elu(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_ylabel("training loss")
     ax1.set_title("Training loss, one line per seed")
     ax1.legend()
-    return [_save(fig, out_dir, "q06_elu_vs_relu.png")]
+    return [save_figure(fig, out_dir, "q06_elu_vs_relu.png")]
 
 
 # =========================================================================== claim 7: Leaky ReLU's alpha
@@ -1018,7 +979,7 @@ def verdict_leaky_alpha(results: list[Result]) -> Verdict:
 
 
 def figure_leaky_alpha(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     r = results[0]
     fig, ax = plt.subplots(figsize=(6.5, 4))
     x = r["series"]["x"]
@@ -1031,7 +992,7 @@ def figure_leaky_alpha(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_ylabel("leaky_relu(x; alpha)")
     ax.set_title("Leaky ReLU: positive alpha leaks, negative alpha folds (non-monotone)")
     ax.legend()
-    return [_save(fig, out_dir, "q06_leaky_alpha.png")]
+    return [save_figure(fig, out_dir, "q06_leaky_alpha.png")]
 
 
 # =========================================================================== claim 9: 30 layers without BN
@@ -1118,7 +1079,7 @@ def verdict_deep_net(results: list[Result]) -> Verdict:
         label = "INCONCLUSIVE"
     else:
         label = "SUPPORTED"
-    grid = "; ".join(f"{a}/{i}{'+BN' if n == 'batch' else ''}: {s} ({_fmt(iv)})"
+    grid = "; ".join(f"{a}/{i}{'+BN' if n == 'batch' else ''}: {s} ({iv.fmt()})"
                      for (a, i, n), (s, iv) in sorted(states.items()))
     by_init = "; ".join(
         f"{i}: " + ", ".join(f"{a} {states[(a, i, 'none')][0]}" for a in _DEEP_ACTS if (a, i, "none") in states)
@@ -1141,7 +1102,7 @@ def verdict_deep_net(results: list[Result]) -> Verdict:
 
 
 def figure_deep_net(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     columns = [(i, "none") for i in _DEEP_INITS] + [("default", "batch")]
     acts = [a for a in _DEEP_ACTS if stats.select(results, activation=a)]
     grid = torch.full((len(acts), len(columns)), float("nan"))
@@ -1165,14 +1126,14 @@ def figure_deep_net(results: list[Result], out_dir: Path) -> list[Path]:
         for init, style in zip(_DEEP_INITS, ("-", "--", ":")):
             arm = stats.select(results, activation=act, init=init, norm="none")
             if arm:
-                curve = _series_mean(arm, "train_loss")
+                curve = series_mean(arm, "train_loss")
                 ax1.plot(range(1, len(curve) + 1), curve, style, color=color, label=f"{act}/{init}")
     ax1.axhline(CONVERGED_LOSS, color="black", lw=0.8, ls="--")
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("training loss (mean over seeds)")
     ax1.set_title("Training curves without BN")
     ax1.legend(fontsize=7, ncol=3)
-    return [_save(fig, out_dir, "q06_deep_30_layers.png")]
+    return [save_figure(fig, out_dir, "q06_deep_30_layers.png")]
 
 
 # =========================================================================== the claims

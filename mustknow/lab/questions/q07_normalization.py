@@ -45,6 +45,7 @@ from ...nn import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, make_acti
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
+from ..figures import pyplot, save_figure
 
 __all__ = ["QUESTION"]
 
@@ -60,43 +61,9 @@ def _digits(as_images: bool = True, n_train: int | None = None):
     return load_dataset("digits", seed=0, as_images=as_images, n_train=n_train)
 
 
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
-def _combine(labels: Sequence[str]) -> str:
-    """All SUPPORTED -> SUPPORTED; all REFUTED -> REFUTED; both present -> NUANCED; else INCONCLUSIVE."""
-    if all(lab == "SUPPORTED" for lab in labels):
-        return "SUPPORTED"
-    if all(lab == "REFUTED" for lab in labels):
-        return "REFUTED"
-    if "SUPPORTED" in labels and "REFUTED" in labels:
-        return "NUANCED"
-    return "INCONCLUSIVE"
-
-
 def _paired(results: Sequence[Result], a: str, b: str) -> stats.Interval:
     """Interval of the paired difference ``metric a - metric b`` over seeds."""
     return stats.paired_diff(stats.metric_values(results, a), stats.metric_values(results, b))
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    _plt().close(fig)
-    return path
 
 
 def _mean_of(results: Sequence[Result], metric: str) -> float:
@@ -230,7 +197,7 @@ def verdict_axes(results: list[Result]) -> Verdict:
 
 def figure_axes(results: list[Result], out_dir: Path) -> list[Path]:
     """The classic cube figure (Wu & He 2018, Fig. 2): which (N, C, H*W) values share one mean and variance."""
-    plt = _plt()
+    plt = pyplot()
     import numpy as np
 
     n, c, s, groups = 4, 6, 4, 3
@@ -259,7 +226,7 @@ def figure_axes(results: list[Result], out_dir: Path) -> list[Path]:
         ax.view_init(elev=20, azim=-60)
         ax.set_title(title, fontsize=10)
     fig.suptitle("Shaded: the values normalised by one mean and variance (one slice)")
-    return [_save(fig, out_dir, "q07_norm_axes_cube.png")]
+    return [save_figure(fig, out_dir, "q07_norm_axes_cube.png")]
 
 
 # =========================================================================== claim 2: small batches
@@ -333,7 +300,7 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
         vs_ln = _paired(rs, f"err_batch_b{lo}", f"err_layer_b{lo}") if "layer" in rs[0]["config"]["norms"] else None
         worse = _paired(rs, f"err_batch_b{lo}", f"err_batch_b{hi}")
         gn_worse = _paired(rs, f"err_group_b{lo}", f"err_group_b{hi}")
-        label = _combine([stats.decide(vs_gn, SMALL_BATCH_MARGIN, ">"), stats.decide(worse, SMALL_BATCH_MARGIN, ">")])
+        label = stats.combine([stats.decide(vs_gn, SMALL_BATCH_MARGIN, ">"), stats.decide(worse, SMALL_BATCH_MARGIN, ">")])
         labels.append(label)
         per_arch[arch] = {
             "label": label, "smallest": lo, "largest": hi,
@@ -342,7 +309,7 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
             "bn_minus_ln_at_smallest": vs_ln.to_dict() if vs_ln else None,
             "mean_err": {f"{n}_b{b}": _mean_of(rs, f"err_{n}_b{b}") for n in rs[0]["config"]["norms"] for b in sizes},
         }
-    label = _combine(labels)
+    label = stats.combine(labels)
     evidence = {"threshold": SMALL_BATCH_MARGIN, **per_arch,
                 "metrics": sorted({m for r in results for m in r["metrics"] if m.startswith("err_")})}
 
@@ -353,9 +320,9 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
         bn_lo, gn_lo, bn_hi = (p["mean_err"][k] for k in (f"batch_b{lo}", f"group_b{lo}", f"batch_b{hi}"))
         if lang == "en":
             return (f"{arch.upper()} ({p['label']}): test error at B={lo} BN {bn_lo:.3f}, GN {gn_lo:.3f}, "
-                    f"BN at B={hi} {bn_hi:.3f}; BN - GN {_fmt(g)}, BN small - large {_fmt(w)}")
+                    f"BN at B={hi} {bn_hi:.3f}; BN - GN {g.fmt()}, BN small - large {w.fmt()}")
         return (f"{arch.upper()}({p['label']}):B={lo} 时测试误差 BN {bn_lo:.3f},GN {gn_lo:.3f},"
-                f"B={hi} 时 BN {bn_hi:.3f};BN - GN {_fmt(g)},BN 小批 - 大批 {_fmt(w)}")
+                f"B={hi} 时 BN {bn_hi:.3f};BN - GN {g.fmt()},BN 小批 - 大批 {w.fmt()}")
 
     arches = sorted(per_arch)
     en = ("With the learning rate scaled linearly with the batch, " + "; ".join(part(a, "en") for a in arches)
@@ -366,7 +333,7 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
 
 
 def figure_small_batch(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     groups = sorted(stats.by_config(results, "arch").items())
     fig, axes = plt.subplots(1, len(groups), figsize=(5.5 * len(groups), 4), squeeze=False)
     for ax, (arch, rs) in zip(axes[0], groups):
@@ -384,7 +351,7 @@ def figure_small_batch(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_title(f"{arch.upper()} on digits, {len(rs)} seeds")
         ax.legend()
     fig.suptitle("Small batches: BN vs GN vs LN (Wu & He 2018 protocol)")
-    return [_save(fig, out_dir, "q07_small_batch.png")]
+    return [save_figure(fig, out_dir, "q07_small_batch.png")]
 
 
 # =========================================================================== claim 3: weight-scale invariance
@@ -516,7 +483,7 @@ def verdict_scale(results: list[Result]) -> Verdict:
 
 
 def figure_scale(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     scales = results[0]["series"]["scales"]
     fig, ax = plt.subplots(figsize=(6, 4))
     for norm, label in (("none", "no norm"), ("batch", "BN before ReLU")):
@@ -528,7 +495,7 @@ def figure_scale(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_ylabel("log10 first-layer gradient norm / at a = 1")
     ax.set_title(f"Deep ReLU MLP ({results[0]['config']['depth']} layers), mean of {len(results)} seeds")
     ax.legend()
-    return [_save(fig, out_dir, "q07_weight_scale.png")]
+    return [save_figure(fig, out_dir, "q07_weight_scale.png")]
 
 
 # =========================================================================== claim 4: saturation
@@ -594,9 +561,9 @@ def verdict_saturation(results: list[Result]) -> Verdict:
     acts = results[0]["config"]["activations"]
     diffs = {a: _paired(results, f"sat_{a}_none", f"sat_{a}_batch") for a in acts}
     cdiffs = {a: _paired(results, f"centre_{a}_none", f"centre_{a}_batch") for a in acts}
-    sat_label = _combine([stats.decide(diffs[a], SAT_MARGIN, ">") for a in acts])
-    centre_label = _combine([stats.decide(cdiffs[a], SAT_MARGIN, ">") for a in acts])
-    label = _combine([sat_label, centre_label])
+    sat_label = stats.combine([stats.decide(diffs[a], SAT_MARGIN, ">") for a in acts])
+    centre_label = stats.combine([stats.decide(cdiffs[a], SAT_MARGIN, ">") for a in acts])
+    label = stats.combine([sat_label, centre_label])
     arms = {f"{a}_{n}": stats.mean_ci(stats.metric_values(results, f"sat_{a}_{n}"))
             for a in acts for n in ("none", "batch")}
     centres = {f"{a}_{n}": _mean_of(results, f"centre_{a}_{n}") for a in acts for n in ("none", "batch")}
@@ -611,16 +578,16 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         "metrics": [f"{m}_{a}_{n}" for a in acts for m in ("sat", "centre", "acc") for n in ("none", "batch")],
     }
     en_parts = [
-        f"{a} (|z| > {_saturation_threshold(a):.2f}): saturated {_fmt(arms[f'{a}_none'])} without BN vs "
-        f"{_fmt(arms[f'{a}_batch'])} with BN before it (paired {_fmt(diffs[a])}), off-centre "
-        f"{centres[f'{a}_none']:.2f} vs {centres[f'{a}_batch']:.2f} (paired {_fmt(cdiffs[a])}), test accuracy "
+        f"{a} (|z| > {_saturation_threshold(a):.2f}): saturated {arms[f'{a}_none'].fmt()} without BN vs "
+        f"{arms[f'{a}_batch'].fmt()} with BN before it (paired {diffs[a].fmt()}), off-centre "
+        f"{centres[f'{a}_none']:.2f} vs {centres[f'{a}_batch']:.2f} (paired {cdiffs[a].fmt()}), test accuracy "
         f"{accs[f'{a}_none']:.3f} vs {accs[f'{a}_batch']:.3f}"
         for a in acts
     ]
     zh_parts = [
-        f"{a}(|z| > {_saturation_threshold(a):.2f}):饱和比例无 BN {_fmt(arms[f'{a}_none'])},激活前加 BN "
-        f"{_fmt(arms[f'{a}_batch'])}(配对差 {_fmt(diffs[a])}),偏离中心程度 {centres[f'{a}_none']:.2f} 对 "
-        f"{centres[f'{a}_batch']:.2f}(配对差 {_fmt(cdiffs[a])}),测试准确率 {accs[f'{a}_none']:.3f} 对 {accs[f'{a}_batch']:.3f}"
+        f"{a}(|z| > {_saturation_threshold(a):.2f}):饱和比例无 BN {arms[f'{a}_none'].fmt()},激活前加 BN "
+        f"{arms[f'{a}_batch'].fmt()}(配对差 {diffs[a].fmt()}),偏离中心程度 {centres[f'{a}_none']:.2f} 对 "
+        f"{centres[f'{a}_batch']:.2f}(配对差 {cdiffs[a].fmt()}),测试准确率 {accs[f'{a}_none']:.3f} 对 {accs[f'{a}_batch']:.3f}"
         for a in acts
     ]
     en = (f"On test digits after training (saturated: derivative < {SAT_DERIV_FRACTION:g} of its maximum; off-centre: "
@@ -632,7 +599,7 @@ def verdict_saturation(results: list[Result]) -> Verdict:
 
 
 def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     acts = results[0]["config"]["activations"]
     fig, axes = plt.subplots(1, len(acts), figsize=(5 * len(acts), 3.8), squeeze=False)
     for ax, act in zip(axes[0], acts):
@@ -646,7 +613,7 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_ylabel(f"saturated fraction (|z| > {_saturation_threshold(act):.2f})")
         ax.set_title(f"{act}, mean of {len(results)} seeds")
         ax.legend()
-    return [_save(fig, out_dir, "q07_saturation.png")]
+    return [save_figure(fig, out_dir, "q07_saturation.png")]
 
 
 # =========================================================================== claim 5: LN in RNNs
@@ -749,22 +716,22 @@ def verdict_rnn(results: list[Result]) -> Verdict:
     }
     steps = math.ceil(len(_digits().train) / results[0]["config"]["batch_size"]) * results[0]["config"]["epochs"]
     en = (
-        f"After {steps} Adam steps a row-by-row tanh RNN reaches test accuracy {_fmt(accs['rnn_none'])} without a norm, "
-        f"{_fmt(accs['rnn_layer'])} with LN and {_fmt(accs['rnn_batch'])} with per-step BN; LN's paired gain is "
-        f"{_fmt(gain_rnn)} in the RNN and {_fmt(gain_mlp)} in an MLP, so the RNN gain exceeds the MLP gain by "
-        f"{_fmt(mainly)} (both must be > {RNN_MARGIN:g}); LN - BN in the RNN {_fmt(ln_vs_bn)}."
+        f"After {steps} Adam steps a row-by-row tanh RNN reaches test accuracy {accs['rnn_none'].fmt()} without a norm, "
+        f"{accs['rnn_layer'].fmt()} with LN and {accs['rnn_batch'].fmt()} with per-step BN; LN's paired gain is "
+        f"{gain_rnn.fmt()} in the RNN and {gain_mlp.fmt()} in an MLP, so the RNN gain exceeds the MLP gain by "
+        f"{mainly.fmt()} (both must be > {RNN_MARGIN:g}); LN - BN in the RNN {ln_vs_bn.fmt()}."
     )
     zh = (
-        f"训练 {steps} 步 Adam 后,逐行读图的 tanh RNN 测试准确率:无归一化 {_fmt(accs['rnn_none'])},LN "
-        f"{_fmt(accs['rnn_layer'])},逐时间步 BN {_fmt(accs['rnn_batch'])};LN 的配对增益在 RNN 中为 {_fmt(gain_rnn)},"
-        f"在 MLP 中为 {_fmt(gain_mlp)},RNN 增益比 MLP 增益多 {_fmt(mainly)}(两者都须 > {RNN_MARGIN:g});"
-        f"RNN 中 LN - BN 为 {_fmt(ln_vs_bn)}。"
+        f"训练 {steps} 步 Adam 后,逐行读图的 tanh RNN 测试准确率:无归一化 {accs['rnn_none'].fmt()},LN "
+        f"{accs['rnn_layer'].fmt()},逐时间步 BN {accs['rnn_batch'].fmt()};LN 的配对增益在 RNN 中为 {gain_rnn.fmt()},"
+        f"在 MLP 中为 {gain_mlp.fmt()},RNN 增益比 MLP 增益多 {mainly.fmt()}(两者都须 > {RNN_MARGIN:g});"
+        f"RNN 中 LN - BN 为 {ln_vs_bn.fmt()}。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_rnn(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     names = ("rnn_none", "rnn_layer", "rnn_batch", "mlp_none", "mlp_layer")
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     ivs = [stats.mean_ci(stats.metric_values(results, f"acc_{n}")) for n in names]
@@ -785,7 +752,7 @@ def figure_rnn(results: list[Result], out_dir: Path) -> list[Path]:
     axes[1].set_ylabel("training loss (mean over seeds)")
     axes[1].set_title("Row-by-row RNN training")
     axes[1].legend()
-    return [_save(fig, out_dir, "q07_rnn.png")]
+    return [save_figure(fig, out_dir, "q07_rnn.png")]
 
 
 # =========================================================================== claim 6: what IN removes
@@ -864,21 +831,21 @@ def verdict_instance(results: list[Result]) -> Verdict:
     en = (
         f"Under a per-image change x -> a x + b (a in [0.5, 2], b in [-0.5, 0.5]) IN's output moves by at most "
         f"{in_diff:.1e} (tolerance {INV_TOL:g}) and BN's by at least {bn_diff:.2f} (threshold > {INV_BN_MIN:g}); "
-        f"predicting a digit's contrast level, an IN-first network reaches {_fmt(acc['instance'])} (chance "
-        f"{chance:.2f}) and a BN-first one {_fmt(acc['batch'])}, paired gap {_fmt(gap)} (threshold > {INV_ACC_MARGIN:g}): "
+        f"predicting a digit's contrast level, an IN-first network reaches {acc['instance'].fmt()} (chance "
+        f"{chance:.2f}) and a BN-first one {acc['batch'].fmt()}, paired gap {gap.fmt()} (threshold > {INV_ACC_MARGIN:g}): "
         f"IN discards exactly the per-image contrast and brightness that style transfer wants gone."
     )
     zh = (
         f"对每张图做 x -> a x + b(a 取 [0.5, 2],b 取 [-0.5, 0.5]),IN 的输出至多变化 {in_diff:.1e}(容差 {INV_TOL:g}),"
         f"BN 的输出至少变化 {bn_diff:.2f}(阈值 > {INV_BN_MIN:g});预测数字的对比度等级时,IN 在前的网络准确率 "
-        f"{_fmt(acc['instance'])}(随机水平 {chance:.2f}),BN 在前的网络 {_fmt(acc['batch'])},配对差 {_fmt(gap)}"
+        f"{acc['instance'].fmt()}(随机水平 {chance:.2f}),BN 在前的网络 {acc['batch'].fmt()},配对差 {gap.fmt()}"
         f"(阈值 > {INV_ACC_MARGIN:g}):IN 去掉的正是风格迁移想去掉的逐图对比度与亮度。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_instance(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     x = _digits().test.x[:1]
     variants = [(1.0, 0.0), (0.5, 0.0), (2.0, -0.5)]
     fig = plt.figure(figsize=(10, 6.4))
@@ -901,7 +868,7 @@ def figure_instance(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_ylim(0, 1)
     ax.legend()
     fig.suptitle("Instance norm removes per-image contrast and brightness (x -> a x + b)")
-    return [_save(fig, out_dir, "q07_instance_norm.png")]
+    return [save_figure(fig, out_dir, "q07_instance_norm.png")]
 
 
 # =========================================================================== claim 7: speed and learning rates
@@ -983,7 +950,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
     loss = {n: {_lrkey(lr): _mean_of(results, f"final_loss_{n}_{_lrkey(lr)}") for lr in lrs} for n in ("none", "batch")}
     faster = stats.decide(speed, LR_SPEED_MARGIN, ">")
     tolerant = "SUPPORTED" if largest["batch"] > largest["none"] else "REFUTED"
-    label = _combine([faster, tolerant])
+    label = stats.combine([faster, tolerant])
     budget = results[0]["metrics"]["budget"]
     evidence = {
         "threshold": LR_SPEED_MARGIN, "budget_steps": budget, "target": results[0]["config"]["target"],
@@ -998,7 +965,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
     en = (
         f"3x100 sigmoid MLP, plain SGD, batch 60: at each arm's best rate BN reaches {tgt:g} validation accuracy in "
         f"{statistics.fmean(best['batch']):.0f} steps vs {statistics.fmean(best['none']):.0f} without (paired saving "
-        f"{_fmt(speed)}, > {LR_SPEED_MARGIN:g}; {budget:.0f} steps budget, unreached counted as {budget:.0f} + one "
+        f"{speed.fmt()}, > {LR_SPEED_MARGIN:g}; {budget:.0f} steps budget, unreached counted as {budget:.0f} + one "
         f"check); the largest rate at which every seed reaches it is {largest['batch']:g} with BN and "
         f"{largest['none']:g} without; final validation loss without vs with BN {loss_en}; divergence rate "
         f"{div_none:.2f} without vs {div_bn:.2f} with BN."
@@ -1006,7 +973,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
     loss_zh = ",".join(f"lr {lr:g}:{loss['none'][_lrkey(lr)]:.3g} 对 {loss['batch'][_lrkey(lr)]:.3g}" for lr in lrs)
     zh = (
         f"3x100 sigmoid MLP,普通 SGD,批大小 60:在各自最佳学习率下,BN 达到 {tgt:g} 验证准确率需 "
-        f"{statistics.fmean(best['batch']):.0f} 步,无 BN 需 {statistics.fmean(best['none']):.0f} 步(配对节省 {_fmt(speed)},"
+        f"{statistics.fmean(best['batch']):.0f} 步,无 BN 需 {statistics.fmean(best['none']):.0f} 步(配对节省 {speed.fmt()},"
         f"> {LR_SPEED_MARGIN:g};预算 {budget:.0f} 步,未达到记为 {budget:.0f} 加一次检查);所有种子都能达到目标的最大学习率:"
         f"有 BN {largest['batch']:g},无 BN {largest['none']:g};最终验证损失(无 BN 对有 BN){loss_zh};发散率 "
         f"无 BN {div_none:.2f},有 BN {div_bn:.2f}。"
@@ -1015,7 +982,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
 
 
 def figure_lr_sweep(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     cfg = results[0]["config"]
     lrs = cfg["lrs"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -1038,7 +1005,7 @@ def figure_lr_sweep(results: list[Result], out_dir: Path) -> list[Path]:
     axes[1].set_xlabel("learning rate")
     axes[1].set_ylabel(f"steps to {cfg['target']:g} val accuracy (censored)")
     axes[1].legend()
-    return [_save(fig, out_dir, "q07_lr_sweep.png")]
+    return [save_figure(fig, out_dir, "q07_lr_sweep.png")]
 
 
 # =========================================================================== records

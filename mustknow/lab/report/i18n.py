@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "text", "verdict_name"]
+__all__ = ["LANGS", "text", "verdict_name", "verdict_meaning"]
 
 #: Languages of the prose.
 LANGS = ("en", "zh")
@@ -35,6 +35,29 @@ _TEXT = {
     "not_run_explained": ("not run: {stored} of {expected} trials stored", "未运行:已存 {stored}/{expected} 个试验"),
     "no_claims": ("no claims to report", "没有可报告的论断"),
     "section": ("Section", "出处"),
+    "contents": ("Contents", "目录"),
+    "question_n": ("Question {n}", "第 {n} 题"),
+    "n_claims": ("{n} claims in {q} questions", "{q} 道题,共 {n} 条论断"),
+    "measured": ("What was measured", "实测结果"),
+    "how_tested": ("How it was tested", "检验方法"),
+    "rule": ("Rule", "判定规则"),
+    "enlarge": ("open the figure at full size", "打开原尺寸图片"),
+    "trials_seeds": ("{trials} trials, {seeds} seeds", "{trials} 个试验,{seeds} 个随机种子"),
+    "run_time": ("Wall time of the run", "本次运行耗时"),
+    "verdicts_mean": ("What the verdicts mean", "结论的含义"),
+    "top": ("back to the summary", "回到总览"),
+}
+
+#: One sentence per verdict for the page's legend.
+_MEANING = {
+    "SUPPORTED": ("the measurement agrees with the note, past the claim's threshold",
+                  "测量结果与原文一致,且越过了该论断的阈值"),
+    "REFUTED": ("the measurement contradicts the note", "测量结果与原文相反"),
+    "NUANCED": ("true under some conditions and not others; the explanation names the condition",
+                "在某些条件下成立、在另一些条件下不成立;说明中给出决定的条件"),
+    "INCONCLUSIVE": ("the interval over seeds does not decide at the threshold", "各随机种子的置信区间在阈值处无法作出判断"),
+    "not_run": ("some of the claim's trials are not stored yet", "该论断的试验尚未全部存储"),
+    "error": ("the verdict rule raised an error (shown)", "判定规则运行出错(见说明)"),
 }
 
 _VERDICT = {
@@ -61,3 +84,8 @@ def text(key: str, lang: str) -> str:
 def verdict_name(label: str, lang: str) -> str:
     """A verdict label, or ``"not_run"`` / ``"error"``, as shown in ``lang``."""
     return _pick(_VERDICT[label], lang)
+
+
+def verdict_meaning(label: str, lang: str) -> str:
+    """What a verdict label (or ``"not_run"`` / ``"error"``) means, one phrase in ``lang``."""
+    return _pick(_MEANING[label], lang)

@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..claims import Claim, Question, Result, Verdict
+from ..claims import VERDICTS, Claim, Question, Result, Verdict
 from ..runner import expand, load_results
 from .i18n import text, verdict_name
 
-__all__ = ["ClaimReport", "QuestionReport", "collect", "summary_dict", "terminal_table", "jsonable"]
+__all__ = ["LABELS", "ClaimReport", "QuestionReport", "collect", "verdict_counts", "summary_dict", "terminal_table",
+           "jsonable"]
+
+#: What a claim can show: the four verdicts, then the two states without one.
+LABELS = (*VERDICTS, "not_run", "error")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class ClaimReport:
         if self.error is not None:
             return "error"
         return "ok" if self.verdict is not None else "not_run"
+
+    @property
+    def label(self) -> str:
+        """The verdict's label, or the status (``"not_run"``, ``"error"``) when there is none."""
+        return self.verdict.label if self.verdict is not None else self.status
 
     @property
     def n_seeds(self) -> int:
@@ -109,6 +118,12 @@ def collect(questions: Sequence[Question], profile: str = "quick", results_dir: 
     return out
 
 
+def verdict_counts(claims: Sequence[ClaimReport]) -> dict[str, int]:
+    """How many claims show each of :data:`LABELS`, in that order; labels no claim shows are left out."""
+    counts = Counter(c.label for c in claims)
+    return {label: counts[label] for label in LABELS if counts[label]}
+
+
 def jsonable(value: Any) -> Any:
     """Strict JSON: non-finite floats become the strings ``"inf"``, ``"-inf"``, ``"nan"``."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -133,9 +148,10 @@ def summary_dict(reports: Sequence[QuestionReport], profile: str, lang: str = "e
     ``{"claims": [{"id", "question", "verdict", "status", "n_seeds", "n_trials",
     "trials_expected", "metric", "comparison", "threshold", "explanation",
     "explanation_zh", "evidence", "wall_s"}], "profile", "lang", "wall_s",
-    "per_question_wall_s", "run_wall_s", "environ", "environs"}``. ``verdict``
+    "counts", "per_question_wall_s", "run_wall_s", "environ", "environs"}``. ``verdict``
     is ``null`` unless ``status`` is ``"ok"``; ``wall_s`` sums the stored
-    trials' wall times (each trial once).
+    trials' wall times (each trial once); ``counts`` maps each label shown
+    (a verdict, ``"not_run"`` or ``"error"``) to its number of claims.
     """
     claims = []
     trial_s: dict[str, float] = {}
@@ -169,6 +185,7 @@ def summary_dict(reports: Sequence[QuestionReport], profile: str, lang: str = "e
         "claims": claims,
         "profile": profile,
         "lang": lang,
+        "counts": verdict_counts([c for q in reports for c in q.claims]),
         "wall_s": sum(trial_s.values()),
         "per_question_wall_s": per_question,
         "run_wall_s": run_wall_s,
@@ -179,7 +196,7 @@ def summary_dict(reports: Sequence[QuestionReport], profile: str, lang: str = "e
 
 def terminal_table(reports: Sequence[QuestionReport], lang: str = "en", width: int = 110) -> str:
     """A compact table: claim id, verdict, seeds, explanation (cut to ``width``)."""
-    rows = [(c.claim.id, verdict_name(c.verdict.label if c.verdict else c.status, lang), str(c.n_seeds),
+    rows = [(c.claim.id, verdict_name(c.label, lang), str(c.n_seeds),
              c.explanation(lang)) for q in reports for c in q.claims]
     if not rows:
         return text("no_claims", lang)
