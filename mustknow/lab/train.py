@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from ..data.datasets import Split
+from ..nn import BatchNorm1d, BatchNorm2d
 from ..functional._checks import check_choice, check_number
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "evaluate",
     "predict_logits",
     "seed_everything",
+    "recalibrate_batch_norm",
 ]
 
 #: Optimisers :class:`TrainConfig` accepts (``torch.optim`` classes).
@@ -628,3 +630,40 @@ def fit(
     model.train(was_training)
     history.wall_s = time.perf_counter() - start_time
     return history
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.Module:
+    """Set every BN layer's running statistics to those of ``x`` under the final weights ("precise BN").
+
+    After a short training run at a large learning rate the running averages
+    (momentum 0.1) still mix statistics of the last few weight settings, and
+    evaluation with them is noisy for reasons unrelated to the layer order;
+    recomputing them in one full-batch pass over the training inputs
+    (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm") gives both arms the
+    statistics their final weights produce. The model's mode and the layers'
+    momentum are restored.
+
+    Args:
+        model: any module; its BatchNorm1d/BatchNorm2d layers are recalibrated.
+        x: training inputs, one batch (N, ...).
+
+    Returns:
+        ``model``.
+    """
+    norms = [m for m in model.modules() if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.track_running_stats]
+    if not norms:
+        return model
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average: after one batch, exactly that batch's statistics
+    model.train()
+    try:
+        model(x)
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.train(was_training)
+    return model

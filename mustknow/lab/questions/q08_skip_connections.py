@@ -38,8 +38,8 @@ from ...data import digit_segmentation, load_dataset
 from ...nn import UNet, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
-from ..train import TrainConfig, fit, predict_logits, seed_everything
-from .q10_bn_placement import recalibrate_batch_norm
+from ..train import TrainConfig, fit, predict_logits, recalibrate_batch_norm, seed_everything
+from ..figures import pyplot, save_figure
 
 __all__ = ["QUESTION"]
 
@@ -49,10 +49,6 @@ _SECTION = "八、skip connection的作用"
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}g} [{iv.low:.{digits}g}, {iv.high:.{digits}g}]"
-
-
 def _two_part(first: str, second: str) -> str:
     """Verdict of a claim made of two parts: both hold, both fail, one each, or undecided."""
     if first == second and first in ("SUPPORTED", "REFUTED"):
@@ -60,25 +56,6 @@ def _two_part(first: str, second: str) -> str:
     if {first, second} == {"SUPPORTED", "REFUTED"}:
         return "NUANCED"
     return "INCONCLUSIVE"
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    _plt().close(fig)
-    return path
 
 
 def _errorbar(ax, xs, ivs: Sequence[stats.Interval], **kwargs) -> None:
@@ -186,8 +163,8 @@ def verdict_gradients(results: list[Result]) -> Verdict:
         labels.append(_stage_label(p, r))
         evidence[f"plain_drop_{stage}"] = p.to_dict()
         evidence[f"residual_drop_{stage}"] = r.to_dict()
-        en.append(f"{name_en} plain {_fmt(p)}, residual {_fmt(r)}")
-        zh.append(f"{name_zh}普通网络 {_fmt(p)},残差网络 {_fmt(r)}")
+        en.append(f"{name_en} plain {p.fmt()}, residual {r.fmt()}")
+        zh.append(f"{name_zh}普通网络 {p.fmt()},残差网络 {r.fmt()}")
     if labels[0] == labels[1]:
         label = labels[0]
     elif "REFUTED" in labels:
@@ -209,7 +186,7 @@ def verdict_gradients(results: list[Result]) -> Verdict:
 
 
 def figure_gradients(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     depths = results[0]["config"]["depths"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, stage, title in zip(axes, ("init", "trained"), ("at initialisation", "after a few Adam steps")):
@@ -227,7 +204,7 @@ def figure_gradients(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_title(f"First-layer gradient norm, {title}")
         ax.legend(fontsize=8)
     axes[0].set_ylabel("log10 ||dL/dW_1||")
-    return [_save(fig, out_dir, "q08_first_layer_gradient.png")]
+    return [save_figure(fig, out_dir, "q08_first_layer_gradient.png")]
 
 
 # =========================================================================== claim 2: degradation
@@ -308,19 +285,19 @@ def verdict_degradation(results: list[Result]) -> Verdict:
                 "residual_gap": r_gap.to_dict(), "plain_minus_residual_deepest": deep.to_dict(),
                 "final_train_loss": per_depth, "metrics": ["final_train_loss"]}
     en = (
-        f"Final training loss at depth {hi} minus depth {lo} (same steps): plain {_fmt(p_gap)}, residual "
-        f"{_fmt(r_gap)} nats (degraded above {DEGRADE_MARGIN:g}); at depth {hi} plain minus residual "
-        f"{_fmt(deep)}."
+        f"Final training loss at depth {hi} minus depth {lo} (same steps): plain {p_gap.fmt()}, residual "
+        f"{r_gap.fmt()} nats (degraded above {DEGRADE_MARGIN:g}); at depth {hi} plain minus residual "
+        f"{deep.fmt()}."
     )
     zh = (
-        f"相同训练步数下,深度 {hi} 与深度 {lo} 的最终训练损失之差:普通网络 {_fmt(p_gap)},残差网络 "
-        f"{_fmt(r_gap)} nats(高于 {DEGRADE_MARGIN:g} 记为退化);深度 {hi} 时普通减残差 {_fmt(deep)}。"
+        f"相同训练步数下,深度 {hi} 与深度 {lo} 的最终训练损失之差:普通网络 {p_gap.fmt()},残差网络 "
+        f"{r_gap.fmt()} nats(高于 {DEGRADE_MARGIN:g} 记为退化);深度 {hi} 时普通减残差 {deep.fmt()}。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_degradation(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
     depths = sorted(stats.by_config(results, "depth"))
     for residual, name, colour in ((False, "plain", "tab:red"), (True, "residual", "tab:blue")):
@@ -341,7 +318,7 @@ def figure_degradation(results: list[Result], out_dir: Path) -> list[Path]:
     ax1.set_ylabel("minibatch training loss (mean over seeds)")
     ax1.set_title("Training curves, shallowest vs deepest")
     ax1.legend(fontsize=8)
-    return [_save(fig, out_dir, "q08_degradation.png")]
+    return [save_figure(fig, out_dir, "q08_degradation.png")]
 
 
 # =========================================================================== claim 3: U-Net skips and edges
@@ -450,19 +427,19 @@ def verdict_unet(results: list[Result]) -> Verdict:
                 "arms": arms, "metrics": ["boundary_acc", "miou", "interior_acc", "boundary_f"]}
     en = (
         f"With minus without skips (paired): accuracy on pixels within 1 px of a boundary "
-        f"{_fmt(diffs['boundary_acc'])}, mean IoU {_fmt(diffs['miou'])}; interior-pixel accuracy "
-        f"{_fmt(diffs['interior_acc'])}, boundary F-score (1-px tolerance) {_fmt(diffs['boundary_f'])}."
+        f"{diffs['boundary_acc'].fmt()}, mean IoU {diffs['miou'].fmt()}; interior-pixel accuracy "
+        f"{diffs['interior_acc'].fmt()}, boundary F-score (1-px tolerance) {diffs['boundary_f'].fmt()}."
     )
     zh = (
-        f"有跳跃连接减无跳跃连接(配对):距边界 1 像素内的像素准确率 {_fmt(diffs['boundary_acc'])},"
-        f"平均 IoU {_fmt(diffs['miou'])};内部像素准确率 {_fmt(diffs['interior_acc'])},"
-        f"边界 F 值(1 像素容差){_fmt(diffs['boundary_f'])}。"
+        f"有跳跃连接减无跳跃连接(配对):距边界 1 像素内的像素准确率 {diffs['boundary_acc'].fmt()},"
+        f"平均 IoU {diffs['miou'].fmt()};内部像素准确率 {diffs['interior_acc'].fmt()},"
+        f"边界 F 值(1 像素容差){diffs['boundary_f'].fmt()}。"
     )
     return Verdict(label, en, zh, evidence)
 
 
 def figure_unet(results: list[Result], out_dir: Path) -> list[Path]:
-    plt = _plt()
+    plt = pyplot()
     fig = plt.figure(figsize=(11, 4))
     grid = fig.add_gridspec(1, 5, width_ratios=(1, 1, 1, 1, 3.2))
     on = stats.select(results, skip=True)
@@ -488,7 +465,7 @@ def figure_unet(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_ylim(0, 1.05)
     ax.set_title("Test canvases (mean, 95% CI)")
     ax.legend(fontsize=8, loc="lower left")
-    return [_save(fig, out_dir, "q08_unet_skips.png")]
+    return [save_figure(fig, out_dir, "q08_unet_skips.png")]
 
 
 # =========================================================================== the question

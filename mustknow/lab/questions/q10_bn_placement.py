@@ -8,7 +8,7 @@ differ only in ``norm_position`` (``act(BN(Wx))`` vs ``BN(act(Wx))``): an MLP
 and a small CNN on digits, paired by seed (the arms of one seed share their
 initial weights and minibatch order), each at two learning rates. After
 training, both arms' BN running statistics are recomputed on the training set
-(:func:`recalibrate_batch_norm`), so the test accuracy reflects the trained
+(:func:`mustknow.lab.train.recalibrate_batch_norm`), so the test accuracy reflects the trained
 weights rather than the lag of the running averages after a short run.
 
 The verdict rule, fixed before any run: a position *wins* on an architecture
@@ -33,12 +33,12 @@ from typing import Any
 import torch
 
 from ...data import load_dataset
-from ...nn import BatchNorm1d, BatchNorm2d, make_cnn, make_mlp
+from ...nn import make_cnn, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
-from ..train import TrainConfig, evaluate, fit, seed_everything
+from ..train import TrainConfig, evaluate, fit, recalibrate_batch_norm, seed_everything
 
-__all__ = ["QUESTION", "recalibrate_batch_norm"]
+__all__ = ["QUESTION"]
 
 _SECTION = "十、BN应该放在非线性激活层的前面还是后面?"
 _NOTE = (
@@ -64,43 +64,6 @@ class PlacementConfig:
     width: int = 64  # units (MLP) or channels (CNN) per block
     steps: int = 40  # Adam steps: the same budget for both positions
     batch_size: int = 128  # minibatch
-
-
-@torch.no_grad()
-def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.Module:
-    """Set every BN layer's running statistics to those of ``x`` under the final weights ("precise BN").
-
-    After a short training run at a large learning rate the running averages
-    (momentum 0.1) still mix statistics of the last few weight settings, and
-    evaluation with them is noisy for reasons unrelated to the layer order;
-    recomputing them in one full-batch pass over the training inputs
-    (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm") gives both arms the
-    statistics their final weights produce. The model's mode and the layers'
-    momentum are restored.
-
-    Args:
-        model: any module; its BatchNorm1d/BatchNorm2d layers are recalibrated.
-        x: training inputs, one batch (N, ...).
-
-    Returns:
-        ``model``.
-    """
-    norms = [m for m in model.modules() if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.track_running_stats]
-    if not norms:
-        return model
-    momenta = [m.momentum for m in norms]
-    was_training = model.training
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average: after one batch, exactly that batch's statistics
-    model.train()
-    try:
-        model(x)
-    finally:
-        for m, momentum in zip(norms, momenta):
-            m.momentum = momentum
-        model.train(was_training)
-    return model
 
 
 def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
@@ -140,10 +103,6 @@ def configs_mlp(profile: str) -> list[PlacementConfig]:
 
 def configs_cnn(profile: str) -> list[PlacementConfig]:
     return _configs("cnn", profile)
-
-
-def _fmt(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:+.{digits}g} [{iv.low:+.{digits}g}, {iv.high:+.{digits}g}]"
 
 
 def _side(iv: stats.Interval) -> int:
@@ -190,9 +149,9 @@ def verdict_placement(results: list[Result]) -> Verdict:
         "arms": arms,
         "metrics": ["test_acc", "final_train_loss", "test_loss"],
     }
-    per_lr_en = "; ".join(f"lr {lr:g}: accuracy {_fmt(a)}, final training loss {_fmt(l)}"
+    per_lr_en = "; ".join(f"lr {lr:g}: accuracy {a.fmt()}, final training loss {l.fmt()}"
                           for lr, a, l in zip(lrs, acc, loss))
-    per_lr_zh = ";".join(f"学习率 {lr:g}:准确率 {_fmt(a)},最终训练损失 {_fmt(l)}"
+    per_lr_zh = ";".join(f"学习率 {lr:g}:准确率 {a.fmt()},最终训练损失 {l.fmt()}"
                          for lr, a, l in zip(lrs, acc, loss))
     winner_zh = {"after": "ReLU 之后", "before": "ReLU 之前", "depends on the learning rate": "取决于学习率",
                  "neither (equivalent)": "两者相当", "undecided": "无法判定"}[winner]

@@ -9,7 +9,7 @@ from torch import nn
 
 from mustknow.lab.claims import PROFILES, Claim, Question
 from mustknow.lab.questions import q10_bn_placement as q
-from mustknow.lab.train import seed_everything
+from mustknow.lab.train import recalibrate_batch_norm, seed_everything
 from mustknow.nn import BatchNorm1d, make_cnn, make_mlp
 
 CLAIMS = {c.id: c for c in q.QUESTION.claims}
@@ -75,7 +75,7 @@ def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
     model = nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4))
     x = torch.randn(50, 3)
     model.eval()
-    out = q.recalibrate_batch_norm(model, x)
+    out = recalibrate_batch_norm(model, x)
     assert out is model and not model.training
     bn = model[1]
     assert bn.momentum == 0.1
@@ -89,7 +89,7 @@ def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
 def test_recalibrate_batch_norm_leaves_a_model_without_bn_alone():
     model = nn.Linear(3, 2)
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    q.recalibrate_batch_norm(model, torch.randn(4, 3))
+    recalibrate_batch_norm(model, torch.randn(4, 3))
     assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
 
 
