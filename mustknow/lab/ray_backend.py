@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -32,13 +33,13 @@ __all__ = ["TRIAL_RESOURCES", "RayBackend", "import_ray"]
 
 #: What each trial asks of the cluster, per profile. Every backend runs a trial
 #: with one intra-op thread (so metrics do not depend on where it ran), hence one
-#: CPU. ``full`` also reserves one GPU per trial on clusters that have GPUs (on a
-#: cluster without any it asks for none). The experiments place their tensors on
-#: the CPU, so today the reservation gives each trial a GPU of its own without
-#: making it faster; it also caps the trials running at once to the GPU count.
+#: CPU. The experiments place their tensors on the CPU, so no profile reserves a
+#: GPU: a reservation would only cap the trials running at once to the GPU
+#: count. Pass ``resources={"num_cpus": 1, "num_gpus": 1}`` to reserve one
+#: (it is dropped on a cluster without GPUs).
 TRIAL_RESOURCES: dict[str, dict[str, float]] = {
     "quick": {"num_cpus": 1, "num_gpus": 0},
-    "full": {"num_cpus": 1, "num_gpus": 1},
+    "full": {"num_cpus": 1, "num_gpus": 0},
 }
 
 _INSTALL_HINT = 'the ray backend needs Ray; install it with: pip install "mustknow[ray]"'
@@ -56,6 +57,23 @@ def import_ray():
     except ImportError as err:
         raise ImportError(f"{_INSTALL_HINT} ({err})") from None
     return ray
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """Fail fast on a ``HOST:PORT`` nobody answers at (``ray.init`` would retry for ever).
+
+    ``"auto"`` and addresses without a numeric port are left to Ray.
+
+    Raises:
+        ConnectionError: no TCP connection to the address within ``timeout`` seconds.
+    """
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise ConnectionError(f"cannot reach the Ray cluster at {address!r}: {err.strerror or err}") from None
 
 
 def _run_trial(trial: Trial) -> Outcome:
@@ -136,6 +154,7 @@ class RayBackend(Backend):
         if self.address is None:
             kwargs["num_cpus"] = self.num_cpus
         else:
+            _check_reachable(self.address)
             kwargs["address"] = self.address
         # Ctrl-C in a terminal reaches the whole process group, which holds a local
         # instance's processes: started with SIGINT ignored, they outlive it, so this

@@ -156,10 +156,11 @@ def test_trial_resources_follow_the_profile_and_the_cluster(cluster, monkeypatch
     import ray
 
     assert RayBackend("quick").trial_options() == {"num_cpus": 1, "num_gpus": 0}
-    assert TRIAL_RESOURCES["full"]["num_gpus"] == 1
-    assert RayBackend("full").trial_options() == {"num_cpus": 1, "num_gpus": 0}  # this instance has no GPU
+    assert TRIAL_RESOURCES["full"] == {"num_cpus": 1, "num_gpus": 0}  # the experiments run on the CPU
+    asks_gpu = {"num_cpus": 1, "num_gpus": 1}
+    assert RayBackend("full", resources=asks_gpu).trial_options() == {"num_cpus": 1, "num_gpus": 0}  # none here
     monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": 8.0, "GPU": 2.0})
-    assert RayBackend("full").trial_options() == {"num_cpus": 1, "num_gpus": 1}
+    assert RayBackend("full", resources=asks_gpu).trial_options() == asks_gpu
     assert RayBackend("full", resources={"num_cpus": 2, "num_gpus": 0.5}).trial_options() == {
         "num_cpus": 2, "num_gpus": 0.5}
 
@@ -186,6 +187,16 @@ def test_missing_ray_says_how_to_install_it(fakes, monkeypatch, tmp_path, capsys
     assert code == 2
     assert 'mustknow: error: the ray backend needs Ray; install it with: pip install "mustknow[ray]"' in err
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_unreachable_cluster_is_an_error_not_a_hang(fakes, monkeypatch, tmp_path, capsys):
+    import ray
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh process
+    code = main(["run", "--backend", "ray", "--address", "127.0.0.1:1", "--results", str(tmp_path / "r"),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "mustknow: error: cannot reach the Ray cluster at '127.0.0.1:1'" in capsys.readouterr().err
 
 
 def test_address_without_ray_backend_is_warned_about(fakes, tmp_path, capsys):
