@@ -41,10 +41,12 @@ from typing import Any
 import torch
 
 from ... import functional as MF
-from ...data import digit_segmentation
+from ...data import Split, digit_segmentation
 from ...nn import SegmentationDiscriminator, UNet, adversarial_training_step
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ..figures import pyplot, save_figure, series_mean
+from ..report.i18n import verdict_name
 from ..train import TrainConfig, fit, predict_logits, seed_everything
 
 __all__ = ["QUESTION"]
@@ -205,15 +207,16 @@ def _scores(pred: torch.Tensor, target: torch.Tensor, config: SegLossConfig, bin
 
 @functools.lru_cache(maxsize=None)
 def _warm_up(size: int, batch_size: int, base_channels: int, levels: int) -> None:
-    """One untimed forward and backward pass per process and shape.
+    """One untimed training step of a throwaway U-Net per process and shape.
 
-    The first convolution of a shape pays the library's one-off kernel set-up;
-    without this the arm that happens to run first in a process would be
-    charged for it in ``train_cpu_s``. Results do not depend on it: the trial
-    seeds every generator afterwards.
+    The first step of a process pays one-off set-up (convolution kernels, the
+    optimiser, lazy imports); without this the arm that happens to run first
+    would be charged for it in ``train_cpu_s``. Results do not depend on it:
+    the trial seeds every generator afterwards.
     """
     model = UNet(1, _NUM_CLASSES, base_channels=base_channels, levels=levels)
-    model(torch.zeros(batch_size, 1, size, size)).sum().backward()
+    blank = Split(torch.zeros(batch_size, 1, size, size), torch.zeros(batch_size, size, size, dtype=torch.long))
+    fit(model, blank, None, TrainConfig(epochs=1, batch_size=batch_size), seed=0)
 
 
 def _predict(model: torch.nn.Module, images: torch.Tensor, binary: bool) -> torch.Tensor:
@@ -232,7 +235,8 @@ def _val_score(model: torch.nn.Module, val, binary: bool) -> float:
     return float(iou[~iou.isnan()].mean())
 
 
-def _loss(name: str, config: SegLossConfig, train_masks: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def _loss(name: str, config: SegLossConfig,
+          train_masks: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The training loss of an arm, ``loss(logits, target) -> scalar``."""
     if name in ("ce", "adversarial"):
         return MF.cross_entropy
@@ -292,7 +296,7 @@ def run_arm(config: SegLossConfig, seed: int) -> dict[str, Any]:
     model = UNet(1, 1 if binary else _NUM_CLASSES, base_channels=config.base_channels, levels=config.levels)
     split = train.to_split()
     if binary:
-        split = type(split)(split.x, (split.y > 0).long())  # digit pixels -> 1
+        split = Split(split.x, (split.y > 0).long())  # digit pixels -> 1
     train_config = TrainConfig(optimizer=config.optimizer, lr=config.lr, epochs=config.epochs,
                                batch_size=config.batch_size)
     curve: list[float] = []
@@ -340,7 +344,7 @@ def _configs(arms: Sequence[str], profile: str) -> list[SegLossConfig]:
     return [_config(arm, profile) for arm in arms]
 
 
-# =========================================================================== verdict helpers
+# =========================================================================== shared by the verdicts
 
 
 def _arm(results: Sequence[Result], arm: str) -> list[Result]:
@@ -363,20 +367,8 @@ def _mean(results: Sequence[Result], arm: str, metric: str) -> stats.Interval:
 
 
 def _fmt(iv: stats.Interval, digits: int = 3) -> str:
+    """A difference as ``"+mean [+low, +high]"`` (signed, fixed decimals)."""
     return f"{iv.mean:+.{digits}f} [{iv.low:+.{digits}f}, {iv.high:+.{digits}f}]"
-
-
-def _fmt_abs(iv: stats.Interval, digits: int = 3) -> str:
-    return f"{iv.mean:.{digits}f} [{iv.low:.{digits}f}, {iv.high:.{digits}f}]"
-
-
-def _combine(labels: Sequence[str]) -> str:
-    """All SUPPORTED / all REFUTED -> that; none decided -> INCONCLUSIVE; otherwise NUANCED (mixed)."""
-    if all(lab == labels[0] for lab in labels) and labels[0] in ("SUPPORTED", "REFUTED"):
-        return labels[0]
-    if all(lab == "INCONCLUSIVE" for lab in labels):
-        return "INCONCLUSIVE"
-    return "NUANCED"
 
 
 def _steps(results: Sequence[Result], arm: str) -> int:
@@ -384,8 +376,6 @@ def _steps(results: Sequence[Result], arm: str) -> int:
     cfg = _arm(results, arm)[0]["config"]
     return (cfg["epochs"] + cfg["finetune_epochs"]) * math.ceil(cfg["n_train"] / cfg["batch_size"])
 
-
-_ZH_LABEL = {"SUPPORTED": "支持", "REFUTED": "否定", "NUANCED": "部分成立", "INCONCLUSIVE": "不确定"}
 
 #: A multiclass comparison only counts once the CE reference has learned the digits: its mean test IoU
 #: above 0.25 (predicting background everywhere scores about 0.08). Below it every multiclass claim is
@@ -418,7 +408,7 @@ def verdict_weighted_ce(results: list[Result]) -> Verdict:
     gains = {m: _paired(results, "weighted_ce", "ce", m) for m in ("class_acc", "rare_iou")}
     costs = {m: _paired(results, "weighted_ce", "ce", m) for m in ("pixel_acc", "miou")}
     labels = [stats.decide(iv, WCE_MARGIN, ">") for iv in gains.values()]
-    label, gate, gate_en, gate_zh = _gate(results, _combine(labels))
+    label, gate, gate_en, gate_zh = _gate(results, stats.combine(labels))
     evidence = {
         **gate,
         "metrics": ["class_acc", "rare_iou", "pixel_acc", "miou", "train_cpu_s"],
@@ -438,7 +428,7 @@ def verdict_weighted_ce(results: list[Result]) -> Verdict:
     return Verdict(label, en, zh, evidence)
 
 
-# =========================================================================== claim 2: Dice vs CE, small foreground (V-Net)
+# =========================================================================== claim 2: Dice vs CE (V-Net)
 
 DICE_FG_ARMS = ("binary_bce", "binary_dice", "ce", "dice")
 #: Sigmoid + Dice must beat sigmoid + BCE on test foreground IoU: paired 95% interval of the gain above 0.
@@ -489,15 +479,15 @@ def verdict_dice_multiclass(results: list[Result]) -> Verdict:
         "binary_dice_fg_iou": _mean(results, "binary_dice", "fg_iou").to_dict(),
         "softmax_dice_fg_iou": _mean(results, "dice", "fg_iou").to_dict(),
     }
-    en = (f"Softmax Dice trained on all 11 classes reaches mean IoU {_fmt_abs(dice)} vs CE {_fmt_abs(ref)}; "
+    en = (f"Softmax Dice trained on all 11 classes reaches mean IoU {dice.fmt()} vs CE {ref.fmt()}; "
           f"paired difference {_fmt(diff)} against the note's restriction (Dice more than {DICE_MC_MARGIN} "
           f"below CE){gate_en}.")
-    zh = (f"在全部 11 类上训练的 softmax Dice 平均 IoU 为 {_fmt_abs(dice)},交叉熵为 {_fmt_abs(ref)};配对差 {_fmt(diff)},"
+    zh = (f"在全部 11 类上训练的 softmax Dice 平均 IoU 为 {dice.fmt()},交叉熵为 {ref.fmt()};配对差 {_fmt(diff)},"
           f"对照笔记的限制(Dice 比交叉熵低 {DICE_MC_MARGIN} 以上){gate_zh}。")
     return Verdict(label, en, zh, evidence)
 
 
-# =========================================================================== claim 4: Jaccard / Lovasz vs CE (Berman et al.)
+# =========================================================================== claim 4: Jaccard / Lovasz vs CE
 
 #: The verdict reads ce, jaccard, lovasz and the two fine-tuning arms; the others are here for the ranking.
 IOU_ARMS = MULTICLASS_ARMS + BINARY_ARMS
@@ -522,7 +512,7 @@ def _ranking(results: Sequence[Result]) -> list[dict[str, Any]]:
 def verdict_iou_losses(results: list[Result]) -> Verdict:
     diffs = {f"{a}-{b}": _paired(results, a, b, "miou") for a, b in _IOU_PAIRS}
     labels = {k: stats.decide(iv, IOU_MARGIN, ">") for k, iv in diffs.items()}
-    label, gate, gate_en, gate_zh = _gate(results, _combine(list(labels.values())))
+    label, gate, gate_en, gate_zh = _gate(results, stats.combine(labels.values()))
     evidence = {
         **gate,
         "metrics": ["miou", "class_acc", "pixel_acc", "fg_iou", "rare_iou", "boundary_f", "train_cpu_s"],
@@ -531,8 +521,9 @@ def verdict_iou_losses(results: list[Result]) -> Verdict:
         **{f"gain_{k}": iv.to_dict() for k, iv in diffs.items()},
         "ranking_by_miou": _ranking(results),
     }
-    parts_en = [f"{k.replace('-', ' minus ')} {_fmt(iv)} ({labels[k].lower()})" for k, iv in diffs.items()]
-    parts_zh = [f"{k.replace('-', ' 减 ')} {_fmt(iv)}({_ZH_LABEL[labels[k]]})" for k, iv in diffs.items()]
+    names = {k: (verdict_name(lab, "en").lower(), verdict_name(lab, "zh")) for k, lab in labels.items()}
+    parts_en = [f"{k.replace('-', ' minus ')} {_fmt(iv)} ({names[k][0]})" for k, iv in diffs.items()]
+    parts_zh = [f"{k.replace('-', ' 减 ')} {_fmt(iv)}({names[k][1]})" for k, iv in diffs.items()]
     n = next(iter(diffs.values())).n
     en = f"Test mean IoU, paired over {n} seeds: " + "; ".join(parts_en) + gate_en + "."
     zh = f"测试集平均 IoU,{n} 个种子配对:" + ";".join(parts_zh) + gate_zh + "。"
@@ -601,24 +592,6 @@ def verdict_adversarial(results: list[Result]) -> Verdict:
 # =========================================================================== figures
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, out_dir: Path, name: str) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-    return path
-
-
 def _present(results: Sequence[Result], arms: Sequence[str]) -> list[str]:
     return [a for a in arms if _arm(results, a)]
 
@@ -626,7 +599,7 @@ def _present(results: Sequence[Result], arms: Sequence[str]) -> list[str]:
 def figure_pairs(arms: tuple[str, ...], metrics: tuple[str, ...], reference: str, name: str,
                  results: list[Result], out_dir: Path) -> list[Path]:
     """Per-seed values of a claim's metrics for its arms (dots), with the mean and 95% interval (bars)."""
-    plt = _plt()
+    plt = pyplot()
     arms = _present(results, arms)
     fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics) + 0.6, 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
@@ -641,16 +614,17 @@ def figure_pairs(arms: tuple[str, ...], metrics: tuple[str, ...], reference: str
             ax.errorbar([i], [iv.mean], yerr=half, fmt="o", color="C3" if arm == reference else "C0", capsize=4,
                         zorder=3)
         ax.set_xticks(range(len(arms)), [_LABELS[a] for a in arms], rotation=30, ha="right", fontsize=8)
+        ax.set_xlim(-0.6, len(arms) - 0.4)
         ax.set_title(metric, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"Test metrics per seed (grey) with mean and 95% interval; red: the reference ({_LABELS[reference]})",
+    fig.suptitle(f"Test metrics: seeds (grey), mean and 95% interval\nred: the reference, {_LABELS[reference]}",
                  fontsize=10)
-    return [_save(fig, out_dir, name)]
+    return [save_figure(fig, out_dir, name, dpi=110)]
 
 
 def _prediction_grid(results: Sequence[Result], out_dir: Path) -> Path:
     """Test images, ground truth and each arm's predicted mask (seed with the most arms), same canvases."""
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.colors import ListedColormap
 
     cfg = results[0]["config"]
@@ -663,8 +637,6 @@ def _prediction_grid(results: Sequence[Result], out_dir: Path) -> Path:
     rows = 2 + len(arms)
     height = 1.1 * rows + 0.5
     fig, axes = plt.subplots(rows, shown, figsize=(1.1 * shown + 1.8, height), squeeze=False)
-    fig.subplots_adjust(left=1.8 / (1.1 * shown + 1.8), right=0.98, bottom=0.1 / height, top=1 - 0.45 / height,
-                        wspace=0.08, hspace=0.08)
     side = cfg["size"]
     for j in range(shown):
         axes[0][j].imshow(test.images[j, 0].numpy(), cmap="gray", vmin=0, vmax=1)
@@ -674,19 +646,20 @@ def _prediction_grid(results: Sequence[Result], out_dir: Path) -> Path:
         for j in range(shown):
             pred = torch.tensor(r["series"][f"pred_{j}"]).view(side, side)
             axes[2 + i][j].imshow(pred.numpy(), cmap=colours, vmin=0, vmax=10, interpolation="nearest")
-    for i, label in enumerate(["image", "ground truth", *[_LABELS[a] for a in arms]]):
+    names = [_LABELS[a] + ("\nblue = foreground" if a in BINARY_ARMS else "") for a in arms]
+    for j in range(shown):
+        axes[0][j].set_title(f"test canvas {j}", fontsize=8)
+    for i, label in enumerate([f"image\n(predictions: seed {seed})", "ground truth\n(colour = digit)", *names]):
         axes[i][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"Same test canvases, predicted masks per loss (seed {seed})\ncolour = digit; binary arms: blue = foreground",
-                 fontsize=9)
-    return _save(fig, out_dir, "q09_prediction_grid.png")
+    return save_figure(fig, out_dir, "q09_prediction_grid.png", dpi=110)
 
 
 def _per_class_iou(results: Sequence[Result], out_dir: Path) -> Path:
     """Heat map of the per-class test IoU per loss: mean over seeds, with the 95% interval's half-width."""
-    plt = _plt()
+    plt = pyplot()
     arms = _present(results, MULTICLASS_ARMS)
     grid = torch.zeros(len(arms), _NUM_CLASSES)
     fig, ax = plt.subplots(figsize=(10.5, 0.45 * len(arms) + 1.6))
@@ -705,12 +678,12 @@ def _per_class_iou(results: Sequence[Result], out_dir: Path) -> Path:
     ax.set_xlabel("class (digit)")
     fig.colorbar(image, ax=ax, label="test IoU (mean over seeds)")
     ax.set_title("Per-class test IoU per loss (mean, ± half-width of the 95% interval over seeds)", fontsize=10)
-    return _save(fig, out_dir, "q09_per_class_iou.png")
+    return save_figure(fig, out_dir, "q09_per_class_iou.png", dpi=110)
 
 
 def _ranking_figure(results: Sequence[Result], out_dir: Path) -> Path:
     """Multiclass arms ranked by test mean IoU, with 95% intervals, and their training CPU time."""
-    plt = _plt()
+    plt = pyplot()
     rows = _ranking(results)[::-1]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(9.5, 0.38 * len(rows) + 1.4), sharey=True,
                                    gridspec_kw={"width_ratios": (3, 1.2)})
@@ -725,17 +698,16 @@ def _ranking_figure(results: Sequence[Result], out_dir: Path) -> Path:
     ax.set_xlabel("test mean IoU (95% interval)")
     ax_t.set_xlabel("training CPU seconds")
     fig.suptitle("Ranking of the losses on the 11-class task", fontsize=10)
-    return _save(fig, out_dir, "q09_ranking.png")
+    return save_figure(fig, out_dir, "q09_ranking.png", dpi=110)
 
 
 def _learning_curves(results: Sequence[Result], out_dir: Path) -> Path:
     """Validation mean IoU (multiclass) and foreground IoU (binary) per epoch, mean over seeds."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": (2.2, 1)})
     for ax, arms in ((axes[0], MULTICLASS_ARMS), (axes[1], BINARY_ARMS)):
         for k, arm in enumerate(_present(results, arms)):
-            rows = [r["series"]["val_score"] for r in _arm(results, arm)]
-            curve = [statistics.fmean(col) for col in zip(*rows)]
+            curve = series_mean(_arm(results, arm), "val_score")
             style = "--" if k >= 10 else "-"
             ax.plot(range(1, len(curve) + 1), curve, style, marker=".", label=_LABELS[arm])
         ax.set_xlabel("epoch")
@@ -746,7 +718,7 @@ def _learning_curves(results: Sequence[Result], out_dir: Path) -> Path:
     axes[1].set_ylabel("validation foreground IoU")
     axes[1].set_title("binary foreground task", fontsize=10)
     fig.suptitle("Learning curves (mean over seeds; fine-tuning arms continue after the CE epochs)", fontsize=10)
-    return _save(fig, out_dir, "q09_learning_curves.png")
+    return save_figure(fig, out_dir, "q09_learning_curves.png", dpi=110)
 
 
 def figure_overview(results: list[Result], out_dir: Path) -> list[Path]:
@@ -788,10 +760,10 @@ CLAIMS = (
         DICE_FG_ARMS,
         id="q09.dice-beats-ce-small-foreground",
         note_zh="第四种是 sigmoid + dice loss,如 V-Net。",
-        claim_en=("On the binary foreground task with a small foreground (about 14% of the pixels), a sigmoid "
+        claim_en=("On the binary foreground task with a small foreground (12-14% of the pixels), a sigmoid "
                   "output trained with the Dice loss (V-Net) reaches a higher test foreground IoU than the same "
                   "output trained with binary cross-entropy."),
-        claim_zh="在前景很小(约 14% 像素)的二分类前景任务上,用 Dice 损失训练的 sigmoid 输出(V-Net)比用二元交叉熵训练的测试前景 IoU 更高。",
+        claim_zh="在前景很小(占 12-14% 像素)的二分类前景任务上,用 Dice 损失训练的 sigmoid 输出(V-Net)比用二元交叉熵训练的测试前景 IoU 更高。",
         metric="test foreground IoU",
         comparison="paired difference sigmoid+Dice - sigmoid+BCE over seeds (multiclass Dice - CE shown alongside)",
         threshold=DICE_FG_MARGIN,
@@ -828,7 +800,8 @@ CLAIMS = (
                   "损失对比交叉熵;以及在交叉熵之后用 Lovász 微调,对比额外训练同样轮数的交叉熵对照。"),
         metric="test mean IoU over the 11 classes",
         comparison=("paired differences Jaccard - CE, Lovasz - CE, (CE -> Lovasz) - (CE -> CE), each > 0; all three "
-                    "decided alike gives that label, a mix NUANCED; judged only once CE reaches a test mean IoU above 0.25"),
+                    "decided alike gives that label, SUPPORTED and REFUTED mixed NUANCED, else INCONCLUSIVE; judged "
+                    "only once CE reaches a test mean IoU above 0.25"),
         threshold=IOU_MARGIN,
         verdict=verdict_iou_losses,
         figure=figure_overview,
@@ -858,8 +831,8 @@ CLAIMS = (
                   "cross-entropy alone."),
         claim_zh="在交叉熵之外加入判别(图像, 标签图)对的判别器给出的对抗损失(Luc 等 2016),测试平均 IoU 高于单独使用交叉熵。",
         metric="test mean IoU over the 11 classes",
-        comparison=("paired difference (CE + 0.1 x adversarial) - CE over seeds; judged only once CE reaches a test mean "
-                    "IoU above 0.25"),
+        comparison=("paired difference (CE + 0.1 x adversarial) - CE over seeds; judged only once CE reaches a "
+                    "test mean IoU above 0.25"),
         threshold=ADV_MARGIN,
         verdict=verdict_adversarial,
         figure=functools.partial(figure_pairs, ADV_ARMS, ("miou", "boundary_f", "train_cpu_s"), "ce",

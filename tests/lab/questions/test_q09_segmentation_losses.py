@@ -166,7 +166,8 @@ def test_figures_render(tmp_path):
             metrics = {m: 0.5 + 0.1 * seed for m in METRICS}
             metrics.update({f"iou_c{c:02d}": 0.05 * c for c in range(11)})
             series = {"val_score": [0.1, 0.2], **{f"pred_{i}": [float(i)] * side**2 for i in range(4)}}
-            results.append({"config": dataclasses.asdict(tiny(arm)), "seed": seed, "metrics": metrics, "series": series})
+            config = dataclasses.asdict(tiny(arm))
+            results.append({"config": config, "seed": seed, "metrics": metrics, "series": series})
     paths = q.figure_overview(results, tmp_path)
     paths += CLAIMS["q09.weighted-ce-helps-rare-classes"].figure(results, tmp_path)
     assert len(paths) == 5 and all(p.exists() and p.stat().st_size > 0 for p in paths)
