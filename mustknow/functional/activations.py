@@ -382,10 +382,9 @@ def selu(input: torch.Tensor) -> torch.Tensor:
 class _GELU(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
-        half_x = x * 0.5
         erf = torch.mul(x, _SQRT1_2).erf_()
         ctx.save_for_backward(x)
-        return half_x.addcmul_(half_x, erf)  # x/2 + x/2 * erf(x/sqrt2)
+        return torch.addcmul(x, x, erf, out=erf).mul_(0.5)  # (x + x erf(x/sqrt2)) / 2, one new tensor
 
     @staticmethod
     def backward(ctx, g):
@@ -502,7 +501,7 @@ def silu(input: torch.Tensor) -> torch.Tensor:
 
     Example:
         >>> silu(torch.tensor([0.0, 1e4, -1e4]))
-        tensor([0., 10000., -0.])
+        tensor([    0., 10000.,    -0.])
 
     Reference: Elfwing, Uchibe & Doya (2018), "Sigmoid-weighted linear units
     for neural network function approximation in reinforcement learning";
@@ -538,7 +537,11 @@ class _Softplus(torch.autograd.Function):
         soft = z.exp_().log1p_()  # log(1 + e^{min(beta x, threshold)})
         if beta != 1.0:
             soft.div_(beta)
-        # sp(z) > z, so beyond the threshold max(sp(threshold)/beta, x) is x (min for beta < 0)
+        # Beyond the threshold soft = sp(threshold)/beta; lower it to threshold/beta there, so that
+        # max(soft, x) is x; below it, sp(z) > z makes max(soft, x) = soft (min for beta < 0).
+        gap = (max(-threshold, 0.0) + math.log1p(math.exp(-abs(threshold)))) / beta  # (sp(t) - t)/beta
+        if abs(gap) > torch.finfo(x.dtype).eps * abs(bound):  # else within one rounding of x: skip the pass
+            soft.add_(_step(x, bound, above=beta > 0), alpha=-gap)
         y = torch.maximum(soft, x, out=soft) if beta > 0 else torch.minimum(soft, x, out=soft)
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
@@ -567,13 +570,17 @@ def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) ->
     the linear branch equals the exact value to rounding. For
     :math:`x \ll 0`, :math:`e^{\beta x}` underflows to 0 and so does
     :math:`f` (no NaN). Only the input is saved. The branch is picked without
-    a mask: :math:`f = \max\bigl(\tfrac1\beta\log(1 + e^{\min(\beta x, \tau)}), x\bigr)`
-    (:math:`\min` for :math:`\beta < 0`), exact since
-    :math:`\log(1 + e^{z}) > z`, except in the window
-    :math:`\tau < \beta x < \log(1 + e^{\tau})` (width
-    :math:`\log(1 + e^{-\tau}) \approx 2\cdot10^{-9}` for :math:`\tau = 20`,
-    below float32 rounding there), where the value stays at
-    :math:`\log(1 + e^{\tau})/\beta` instead of jumping down to :math:`x`.
+    ``where`` (slow on CPU) and without multiplying :math:`x` by a mask (which
+    would turn an infinite input into NaN):
+    :math:`f = \max\bigl(s - m\,(s_\tau - \tau)/\beta,\; x\bigr)` with
+    :math:`s = \tfrac1\beta\log(1 + e^{\min(\beta x, \tau)})`,
+    :math:`s_\tau = \log(1 + e^{\tau})` and :math:`m = [\beta x > \tau]`
+    (:math:`\min` for :math:`\beta < 0`): below the threshold
+    :math:`\log(1 + e^{z}) > z` picks :math:`s`; above it the first argument
+    is :math:`\tau/\beta`, on the other side of :math:`x`. The mask pass
+    is skipped when :math:`(s_\tau - \tau)/\beta` is within one rounding
+    of :math:`\tau/\beta` (float32 with the default :math:`\tau = 20`):
+    the value beyond the threshold is then :math:`x` to one ulp.
 
     Args:
         input: floating-point tensor of any shape.
@@ -613,9 +620,9 @@ _MISH_CLAMP = 20.0
 
 def _tanh_softplus(x: torch.Tensor) -> torch.Tensor:
     r""":math:`\tanh(\log(1+e^x)) = n/(n+2)` with :math:`n = e^x(e^x+2)`, no cancellation."""
-    u = torch.exp(x.clamp_max(_MISH_CLAMP))
+    u = x.clamp_max(_MISH_CLAMP).exp_()
     n = (u + 2).mul_(u)
-    return n / (n + 2)
+    return n.div_(n + 2)  # fresh temporaries updated in place: three new tensors, not five
 
 
 class _Mish(torch.autograd.Function):
@@ -629,7 +636,7 @@ class _Mish(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         t = _tanh_softplus(x)
         s = _Sigmoid.apply(x)
-        return (t * t).neg_().add_(1).mul_(x).mul_(s).add_(t).mul_(g)  # (t + x (1 - t^2) s) g
+        return torch.addcmul(x.new_ones(()), t, t, value=-1).mul_(x).mul_(s).add_(t).mul_(g)  # (t + x (1 - t^2) s) g
 
 
 def mish(input: torch.Tensor) -> torch.Tensor:
@@ -656,7 +663,7 @@ def mish(input: torch.Tensor) -> torch.Tensor:
 
     Example:
         >>> mish(torch.tensor([0.0, 1e4, -1e4]))
-        tensor([ 0., 10000., -0.])
+        tensor([    0., 10000.,    -0.])
 
     Reference: Misra (2019), "Mish: a self regularized non-monotonic activation
     function".
