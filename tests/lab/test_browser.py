@@ -83,6 +83,39 @@ def test_report_in_chromium(served_report):
             page.click("#lang-switch")
             assert page.get_attribute("html", "data-lang") == "en"
             assert page.locator("#summary tr:nth-child(2) .badge .en").is_visible()
+            # the explanations follow the switch too (their own display rule must not beat the hiding one)
+            assert page.locator("#summary tr:nth-child(2) .expl.en").is_visible()
+            assert not page.locator("#summary tr:nth-child(2) .expl.zh").is_visible()
             assert not problems, problems
+        finally:
+            browser.close()
+
+
+def test_report_layout_in_chromium(served_report):
+    """Folded per-seed tables open on click, nothing overflows sideways (wide or phone-sized), print hides the
+    contents and unfolds every section but the raw JSON, and folds them back after."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+    url, _ = served_report
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url, wait_until="load")
+            assert page.locator("#toc").is_visible() and page.evaluate(overflow) <= 0
+            seeds = page.locator('[id="q01.fake-shifted"] table.seeds')
+            assert not seeds.is_visible()
+            page.click('[id="q01.fake-shifted"] details summary')
+            assert seeds.is_visible()
+            assert page.locator('[id="q01.fake-shifted"] figure a img').is_visible()
+            page.set_viewport_size({"width": 380, "height": 800})
+            assert page.evaluate(overflow) <= 0
+            page.emulate_media(media="print")
+            assert not page.locator("#toc").is_visible() and not page.locator("#lang-switch").is_visible()
+            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+            assert page.evaluate("Array.from(document.querySelectorAll('details:not(.json)')).every(d => d.open)")
+            assert not page.locator("details.json").first.is_visible()  # the raw JSON is not printed
+            page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+            assert page.evaluate("document.querySelectorAll('details[open]').length") == 1  # the one opened by hand
         finally:
             browser.close()

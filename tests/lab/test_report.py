@@ -157,3 +157,149 @@ def test_jsonable_is_strict():
     out = jsonable({"a": [float("inf"), -float("inf"), float("nan"), 1.0], "b": (2,)})
     assert out == {"a": ["inf", "-inf", "nan", 1.0], "b": [2]}
     json.dumps(out, allow_nan=False)
+
+
+def test_page_layout(fakes, results, tmp_path):
+    """Summary with counts and question links, contents, claim cards, folded per-seed tables, print styles."""
+    page = render(None, tmp_path, "quick", results, "en").index.read_text(encoding="utf-8")
+    overview = page[page.index('<section id="overview">'):page.index('<section class="question"')]
+    assert '<b>2</b><span class="badge SUPPORTED">' in overview and '<b>1</b><span class="badge error">' in overview
+    assert "3 claims in 2 questions" in overview and "2 道题,共 3 条论断" in overview
+    assert overview.count('href="#q1"') == 1 and overview.count('href="#q2"') == 1  # one link per question
+    assert 'rowspan="2"' in overview  # question 1's two claims share its cell
+    toc = page[page.index('<nav id="toc"'):page.index("</nav>")]
+    assert [s in toc for s in ('href="#overview"', 'href="#q1"', 'href="#q2"', 'href="#environment"')] == [True] * 4
+    assert '<span class="dot SUPPORTED" title="SUPPORTED / 支持">2</span>' in toc
+    card = page[page.index('<article class="claim" id="q01.fake-shifted">'):]
+    card = card[:card.index("</article>")]
+    assert card.index("The note says") < card.index('<div class="measured SUPPORTED">') < card.index("Threshold")
+    assert '<a href="figures/q01.fake-shifted/value.png" target="_blank"' in card  # click to enlarge
+    assert "<details><summary>" in card and "<details open" not in card  # per-seed table folded
+    assert "6 trials, 3 seeds" in card and "<td class=\"num\">1</td>" in card  # shift 1.0 shown as 1
+    assert "Noto Sans CJK SC" in page and "@media print" in page and "beforeprint" in page
+    assert "<link rel=\"stylesheet\"" not in page and "@import" not in page and "url(" not in page
+
+
+def test_verdict_counts_in_summary(fakes, results, tmp_path):
+    from mustknow.lab.report.summary import LABELS, verdict_counts
+
+    report = render(None, tmp_path, "quick", results, "en")
+    assert report.summary["counts"] == {"SUPPORTED": 2, "error": 1}
+    claims = [c for q in report.questions for c in q.claims]
+    assert [c.label for c in claims] == ["SUPPORTED", "SUPPORTED", "error"]
+    assert list(verdict_counts(claims[::-1])) == ["SUPPORTED", "error"]  # in LABELS order, not arrival order
+    assert LABELS[-2:] == ("not_run", "error") and verdict_counts([]) == {}
+
+
+@pytest.mark.parametrize("value, shown", [(None, "\u2014"), (26122.0, "26122"), (-3.0, "-3"), (0.123456, "0.1235"),
+                                          (1e12, "1e+12"), (float("nan"), "nan"), ([1, 2], "[2 values]"), (7, "7"),
+                                          ("relu", "relu"), (True, "True")])
+def test_cell_format(value, shown):
+    from mustknow.lab.report.html import _fmt
+
+    assert _fmt(value) == shown
+
+
+def test_every_fixed_word_in_both_languages():
+    from mustknow.lab.report import i18n
+    from mustknow.lab.report.summary import LABELS
+
+    for key in i18n._TEXT:
+        assert i18n.text(key, "en") and i18n.text(key, "zh") != i18n.text(key, "en")
+    for label in LABELS:
+        assert i18n.verdict_meaning(label, "en") and i18n.verdict_meaning(label, "zh")
+    with pytest.raises(ValueError, match="lang='de' must be one of en, zh"):
+        i18n.verdict_meaning("SUPPORTED", "de")
+
+
+def test_figures_are_reused_until_what_they_show_changes(fakes, results, tmp_path, monkeypatch):
+    import dataclasses
+
+    import mustknow.lab.questions as registry
+
+    calls = []
+
+    def figure(res, out_dir):
+        calls.append(len(res))
+        return fakes.figure(res, out_dir)
+
+    def install_figure(fig):
+        q1, q2 = fakes.make_questions()
+        q1 = dataclasses.replace(q1, claims=(dataclasses.replace(q1.claims[0], figure=fig), q1.claims[1]))
+        monkeypatch.setattr(registry, "questions", lambda: [q1, q2])
+
+    install_figure(figure)
+    png = tmp_path / "figures/q01.fake-shifted/value.png"
+    page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
+    assert calls == [6] and 'src="figures/q01.fake-shifted/value.png"' in page
+    assert render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8") == page
+    assert calls == [6]  # same results, same code: reused
+    png.unlink()
+    render(None, tmp_path, "quick", results)
+    assert calls == [6, 6] and png.exists()  # a missing file is drawn again
+    stored = next(results.rglob("*.json"))
+    data = json.loads(stored.read_text(encoding="utf-8"))
+    data["metrics"]["value"] += 1.0
+    stored.write_text(json.dumps(data), encoding="utf-8")
+    render(None, tmp_path, "quick", results)
+    assert calls == [6, 6, 6]  # new results: drawn again
+
+    def broken(res, out_dir):
+        raise ValueError("no axes")
+
+    install_figure(broken)  # a figure that now fails shows its error, not the old file
+    page = render(None, tmp_path, "quick", results).index.read_text(encoding="utf-8")
+    assert "figure failed: ValueError: no axes" in page and "value.png" not in page
+    assert not (tmp_path / "figures/q01.fake-shifted/drawn.json").exists()
+
+
+def test_note_figures_are_reused(fakes, results, tmp_path, monkeypatch):
+    import dataclasses
+    import importlib.util
+
+    import mustknow.lab.questions as registry
+
+    source = tmp_path / "fake_note_figures.py"
+    source.write_text(
+        "CALLS = []\n"
+        "def draw_note_figures(out_dir, only=None):\n"
+        "    CALLS.append(only)\n"
+        "    out_dir.mkdir(parents=True, exist_ok=True)\n"
+        "    path = out_dir / 'curve.svg'\n"
+        "    path.write_text('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>')\n"
+        "    return {'curve': [path]}\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("fake_note_figures", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, "mustknow.lab.report.note_figures", module)
+    q1, q2 = fakes.make_questions()
+    monkeypatch.setattr(registry, "questions", lambda: [dataclasses.replace(q1, note_figures=("curve",)), q2])
+    out = tmp_path / "report"
+    for _ in range(2):
+        page = render(None, out, "quick", results).index.read_text(encoding="utf-8")
+        assert 'src="figures/note/curve.svg"' in page
+    assert module.CALLS == ["curve"]  # the second render reused the drawing
+    (out / "figures/note/curve.svg").unlink()
+    render(None, out, "quick", results)
+    assert module.CALLS == ["curve", "curve"]
+
+
+def test_figure_key_sees_through_partial():
+    import functools
+
+    from mustknow.lab.report.html import _source_key
+
+    def draw(kind, results, out_dir):
+        return []
+
+    one, two = functools.partial(draw, "l1"), functools.partial(draw, "l2")
+    assert _source_key(one, [1]) and _source_key(one, [1]) == _source_key(functools.partial(draw, "l1"), [1])
+    assert len({_source_key(one, [1]), _source_key(two, [1]), _source_key(one, [2]), _source_key(draw, [1])}) == 4
+    assert _source_key(len, [1]) == ""  # no source file: never reused
+
+
+def test_answer_paragraphs():
+    from mustknow.lab.report.html import _paragraphs
+
+    assert _paragraphs("One.\n\n  Two <b>.\n\n\n", "en") == '<div class="en"><p>One.</p><p>Two &lt;b&gt;.</p></div>'
+    assert _paragraphs("一。", "zh") == '<div class="zh" lang="zh-CN"><p>一。</p></div>'

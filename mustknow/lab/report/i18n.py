@@ -11,6 +11,7 @@ _TEXT = {
     "title": ("mustknow: evidence for the ten must-know questions", "mustknow:深度学习必会10题的实验证据"),
     "summary": ("Summary", "总览"),
     "claim": ("Claim", "论断"),
+    "claims": ("Claims", "论断"),
     "question": ("Question", "问题"),
     "verdict": ("Verdict", "结论"),
     "explanation": ("Explanation", "说明"),
