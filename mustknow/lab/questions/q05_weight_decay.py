@@ -552,7 +552,8 @@ _CLAIMS = (
         ),
         metric="max |difference| of trajectories; final distance relative to the distance travelled",
         comparison=(
-            "per optimiser: same below EQUAL_TOL, different when the interval of the distance exceeds DIFFER_MIN"
+            f"per optimiser: the same when the maximum difference is below {EQUAL_TOL:g}, different when the "
+            f"95% interval of the relative final distance lies above {DIFFER_MIN:g}"
         ),
         threshold=f"same < {EQUAL_TOL:g}, different > {DIFFER_MIN:g}",
         experiment=run_equivalence,
@@ -601,7 +602,8 @@ _CLAIMS = (
             "宽 128 的 MLP:最大的衰减使权重范数低于无衰减时的 0.8,并缩小验证损失 - 训练损失之差(配对差 < 0)。"
         ),
         metric="weight norm ratio (largest decay / none); gap = validation loss - training loss",
-        comparison="95% intervals: norm ratio vs NORM_RATIO_MAX, paired gap difference vs GAP_DIFF_MAX",
+        comparison=(f"95% intervals: weight-norm ratio below {NORM_RATIO_MAX:g}, paired change of the "
+                    f"validation-minus-training gap below {GAP_DIFF_MAX:g}"),
         threshold=f"norm ratio < {NORM_RATIO_MAX:g}, gap difference < {GAP_DIFF_MAX:g}",
         experiment=run_decay_sweep,
         configs=configs_decay_sweep,
