@@ -169,7 +169,8 @@ def _first_vanishing_depth(results: Sequence[Result], when: str) -> int | None:
 
 
 def verdict_gradient_depth(results: list[Result]) -> Verdict:
-    labels, evidence, parts = [], {"threshold_log10_ratio": VANISH_LOG10_RATIO, "depth": VANISH_DEPTH}, []
+    labels, evidence = [], {"threshold_log10_ratio": VANISH_LOG10_RATIO, "depth": VANISH_DEPTH}
+    parts, parts_zh = [], []
     for init in ("default", "xavier"):
         arm = stats.select(results, activation="sigmoid", init=init)
         for when in ("init", "trained"):
@@ -177,6 +178,7 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
             labels.append(stats.decide(iv, VANISH_LOG10_RATIO, "<"))
             evidence[f"sigmoid_{init}_{when}"] = iv.to_dict()
             parts.append(f"{init} init, {'at init' if when == 'init' else 'after training'}: {iv.fmt()}")
+            parts_zh.append(f"{init} 初始化,{'初始化时' if when == 'init' else '训练后'}:{iv.fmt()}")
     first = {}
     for act in _ACTS5:
         for init in ("default", _recommended_init(act)):
@@ -186,6 +188,7 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
     evidence["first_vanishing_depth_at_init"] = first
     label = stats.combine(labels)
     others = ", ".join(f"{k}: {'none' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
+    others_zh = ",".join(f"{k}:{'从未' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
     en = (
         f"Sigmoid nets of depth {VANISH_DEPTH}: log10(first-layer / output-layer gradient norm) = "
         + "; ".join(parts)
@@ -194,8 +197,8 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
     )
     zh = (
         f"{VANISH_DEPTH} 层 sigmoid 网络中第一层与输出层梯度范数之比的 log10:"
-        + ";".join(parts)
-        + f"(低于 {VANISH_LOG10_RATIO:g} 记为消失);其他激活函数在初始化时首次越过该阈值的深度:{others}。"
+        + ";".join(parts_zh)
+        + f"(低于 {VANISH_LOG10_RATIO:g} 记为消失);其他激活函数在初始化时首次越过该阈值的深度:{others_zh}。"
     )
     return Verdict(label, en, zh, evidence)
 
@@ -962,6 +965,7 @@ def verdict_leaky_alpha(results: list[Result]) -> Verdict:
         label = "INCONCLUSIVE"
     desc = "; ".join(f"alpha={a:g}: monotone={monotone[a].mean:g}, derivative sign changes={changes[a].mean:g}"
                      for a in alphas)
+    desc_zh = ";".join(f"α={a:g}:单调={monotone[a].mean:g},导数变号次数={changes[a].mean:g}" for a in alphas)
     reading = {
         "REFUTED": ("so 'alpha is a small negative value' is wrong: alpha is the small positive gradient on "
                     "negative inputs, and a negative alpha folds the function (non-monotone, V-shaped)",
@@ -971,7 +975,7 @@ def verdict_leaky_alpha(results: list[Result]) -> Verdict:
     }[label]
     en = (f"The default negative-side slope (mustknow's leaky_relu; Maas et al. 2013) is alpha = {default.mean:g}; "
           f"{desc}; {reading[0]}.")
-    zh = f"默认的负半轴斜率(mustknow 的 leaky_relu;Maas 等 2013)α = {default.mean:g};{desc};{reading[1]}。"
+    zh = f"默认的负半轴斜率(mustknow 的 leaky_relu;Maas 等 2013)α = {default.mean:g};{desc_zh};{reading[1]}。"
     evidence = {"threshold": ALPHA_SIGN_THRESHOLD, "default_negative_slope": default.to_dict(),
                 **{f"sign_changes_{a:g}": changes[a].to_dict() for a in alphas},
                 **{f"monotone_{a:g}": monotone[a].to_dict() for a in alphas}}
@@ -1085,14 +1089,21 @@ def verdict_deep_net(results: list[Result]) -> Verdict:
         f"{i}: " + ", ".join(f"{a} {states[(a, i, 'none')][0]}" for a in _DEEP_ACTS if (a, i, "none") in states)
         for i in _DEEP_INITS
     )
+    zh_state = {"converged": "收敛", "failed": "未收敛", "undecided": "未定"}
+    grid_zh = ";".join(f"{a}/{i}{'+BN' if n == 'batch' else ''}:{zh_state[s]}({iv.fmt()})"
+                       for (a, i, n), (s, iv) in sorted(states.items()))
+    by_init_zh = ";".join(
+        f"{i}:" + ",".join(f"{a} {zh_state[states[(a, i, 'none')][0]]}" for a in _DEEP_ACTS if (a, i, "none") in states)
+        for i in _DEEP_INITS
+    )
     en = (
         f"30-layer MLPs, final training loss (converging = left the chance plateau, < {CONVERGED_LOSS:g}; "
         f"chance 2.30): {grid}. By init, without BN -- {by_init}. Cells that agree with the note (ReLU "
         f"fails, ELU converges): {', '.join(agree) or 'none'}; that contradict it: {', '.join(disagree) or 'none'}."
     )
     zh = (
-        f"30 层 MLP 的最终训练损失(< {CONVERGED_LOSS:g} 即离开随机水平平台、记为收敛;随机水平 2.30):{grid}。"
-        f"无 BN 时按初始化:{by_init}。与笔记一致的条件(ReLU 不收敛、ELU 收敛):{'、'.join(agree) or '无'};"
+        f"30 层 MLP 的最终训练损失(< {CONVERGED_LOSS:g} 即离开随机水平平台、记为收敛;随机水平 2.30):{grid_zh}。"
+        f"无 BN 时按初始化:{by_init_zh}。与笔记一致的条件(ReLU 不收敛、ELU 收敛):{'、'.join(agree) or '无'};"
         f"与笔记相反的条件:{'、'.join(disagree) or '无'}。"
     )
     evidence = {"threshold_loss": CONVERGED_LOSS,
