@@ -130,7 +130,7 @@ def load_image_classification(
     name: str,
     root: str | Path | None = None,
     seed: int = 0,
-    val_fraction: float = 0.1,
+    val_fraction: float = 0.2,
     n_train: int | None = None,
 ) -> Dataset:
     """Load an image classification set, or the bundled digits when it is not available.
@@ -154,7 +154,8 @@ def load_image_classification(
             ``None``: the environment variable ``MUSTKNOW_DATA``.
         seed: seed of the validation split and the ``n_train`` subset. Default 0.
         val_fraction: share of the training part held out for validation, in
-            ``[0, 1)``. Default 0.1 (6000 MNIST images, 5000 CIFAR-10 ones).
+            ``[0, 1)``. Default 0.2, as :func:`~mustknow.data.load_dataset`
+            (12000 MNIST images, 10000 CIFAR-10 ones).
         n_train: keep only this many training images. Default ``None``: all.
 
     Returns:

@@ -52,6 +52,7 @@ __all__ = [
     "make_cnn",
     "init_weights",
     "count_parameters",
+    "block_activations",
 ]
 
 BLOCK_KINDS = ("linear", "conv")
@@ -553,3 +554,40 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable) parameter entries of ``model``."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
+
+def block_activations(model: nn.Module, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Each hidden block's activation input and output on ``x``, in eval mode, without gradients.
+
+    Args:
+        model: an :class:`MLP` or :class:`CNN` (anything with ``.blocks`` whose
+            blocks have an ``.act`` module).
+        x: the input batch.
+
+    Returns:
+        ``(pre, post)``: per block, the pre-activation and the activation output,
+        detached. The model's ``training`` flag is restored.
+
+    Raises:
+        TypeError: ``model`` has no ``.blocks`` of blocks with ``.act``.
+    """
+    blocks = getattr(model, "blocks", None)
+    if blocks is None or not all(hasattr(block, "act") for block in blocks):
+        raise TypeError(f"model must have .blocks whose blocks have .act (an MLP or CNN); got {type(model).__name__}")
+    pre: list[torch.Tensor] = []
+    post: list[torch.Tensor] = []
+
+    def hook(module, inputs, output):
+        pre.append(inputs[0].detach())
+        post.append(output.detach())
+
+    handles = [block.act.register_forward_hook(hook) for block in blocks]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return pre, post

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from mustknow.data import load_torchvision
+import warnings
+
+from mustknow.data import DatasetFallbackWarning, load_dataset, load_image_classification, load_torchvision
 
 
 def _torchvision_error() -> str | None:
@@ -89,6 +91,15 @@ def test_argument_errors(kwargs, error, match):
         load_torchvision(**kwargs)
 
 
+def _install_fake_torchvision(monkeypatch, base) -> None:
+    fake = types.ModuleType("torchvision")
+    fake.datasets = types.SimpleNamespace(
+        MNIST=type("MNIST", (base,), {}), FashionMNIST=type("FashionMNIST", (base,), {}),
+        CIFAR10=type("CIFAR10", (base,), {}),
+    )  # fmt: skip
+    monkeypatch.setitem(sys.modules, "torchvision", fake)
+
+
 def test_conversion_with_a_stand_in_torchvision(tmp_path, monkeypatch):
     """The conversion path (layout, scaling, dtypes, download=False) without torchvision itself."""
     _mnist_files(tmp_path)
@@ -103,12 +114,7 @@ def test_conversion_with_a_stand_in_torchvision(tmp_path, monkeypatch):
             self.data = np.full(shape, 255, dtype=np.uint8)  # torchvision: uint8 arrays / tensors
             self.targets = [7, 1]
 
-    fake = types.ModuleType("torchvision")
-    fake.datasets = types.SimpleNamespace(
-        MNIST=type("MNIST", (Fake,), {}), FashionMNIST=type("FashionMNIST", (Fake,), {}),
-        CIFAR10=type("CIFAR10", (Fake,), {}),
-    )  # fmt: skip
-    monkeypatch.setitem(sys.modules, "torchvision", fake)
+    _install_fake_torchvision(monkeypatch, Fake)
     mnist = load_torchvision("mnist", tmp_path, train=False)
     cifar = load_torchvision("cifar10", str(tmp_path))
     assert mnist.x.shape == (2, 1, 28, 28) and cifar.x.shape == (2, 3, 32, 32)
@@ -142,3 +148,90 @@ def test_cifar10_format_through_torchvision(tmp_path, monkeypatch):
     torch.testing.assert_close(test.x, expected)
     assert test.y.tolist() == labels
     assert len(load_torchvision("cifar10", tmp_path, train=True)) == 5 * len(labels)
+
+
+def _digits_images(**kwargs):
+    return load_dataset("digits", as_images=True, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10"])
+def test_image_classification_falls_back_without_root(monkeypatch, name):
+    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+    with pytest.warns(DatasetFallbackWarning, match=rf"{name} is not available \(no root given and MUSTKNOW_DATA "
+                                                   r"is not set\); using the bundled digits"):
+        ds = load_image_classification(name, seed=3, n_train=200)
+    expected = _digits_images(seed=3, n_train=200)
+    assert ds.name == "digits" and ds.num_classes == 10 and ds.task == "classification"
+    for got, want in zip((ds.train, ds.val, ds.test), (expected.train, expected.val, expected.test)):
+        assert torch.equal(got.x, want.x) and torch.equal(got.y, want.y)
+
+
+def test_image_classification_falls_back_on_missing_files_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSTKNOW_DATA", str(tmp_path))
+    with pytest.warns(DatasetFallbackWarning, match=rf"mnist is not available \(mnist needs these files under "
+                                                   rf"{tmp_path}.*; using the bundled digits"):
+        ds = load_image_classification("mnist")
+    assert ds.name == "digits" and ds.train.x.shape[1:] == (1, 8, 8)
+
+
+def test_image_classification_falls_back_without_torchvision(tmp_path, monkeypatch):
+    _mnist_files(tmp_path)
+    monkeypatch.setitem(sys.modules, "torchvision", None)
+    with pytest.warns(DatasetFallbackWarning, match=r"needs a working torchvision.*using the bundled digits"):
+        assert load_image_classification("mnist", root=tmp_path).name == "digits"
+
+
+def test_image_classification_digits_needs_no_root_and_does_not_warn(monkeypatch):
+    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load_image_classification("digits")
+    assert ds.name == "digits" and torch.equal(ds.test.x, _digits_images().test.x)
+
+
+def test_image_classification_splits_the_official_training_part(tmp_path, monkeypatch):
+    """With a stand-in torchvision: name kept, stratified seeded validation split, n_train nested, test untouched."""
+    n, n_test = 100, 7
+
+    class Fake:
+        def __init__(self, root, train, download):
+            count = n if train else n_test
+            cifar = type(self).__name__ == "CIFAR10"
+            self.data = np.arange(count, dtype=np.uint8)[:, None, None, None] * np.ones(
+                (1, 32, 32, 3) if cifar else (1, 28, 28, 1), dtype=np.uint8)
+            if not cifar:
+                self.data = self.data[..., 0]  # (N, 28, 28, 1) -> (N, 28, 28)
+            self.targets = [i % 10 for i in range(count)]
+
+    _mnist_files(tmp_path)
+    _cifar_files(tmp_path)
+    _install_fake_torchvision(monkeypatch, Fake)
+    monkeypatch.setenv("MUSTKNOW_DATA", str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load_image_classification("mnist", seed=1, val_fraction=0.2)
+        small = load_image_classification("mnist", seed=1, val_fraction=0.2, n_train=40)
+        cifar = load_image_classification("cifar10", root=tmp_path)
+    assert ds.name == "mnist" and ds.num_classes == 10 and cifar.name == "cifar10"
+    assert (len(ds.train), len(ds.val), len(ds.test)) == (80, 20, n_test)
+    assert cifar.train.x.shape[1:] == (3, 32, 32) and len(cifar.feature_names) == 3 * 32 * 32
+    ids = {part: set((getattr(ds, part).x[:, 0, 0, 0] * 255).round().long().tolist()) for part in ("train", "val")}
+    assert not ids["train"] & ids["val"] and len(ids["train"] | ids["val"]) == n  # disjoint, covering
+    assert torch.bincount(ds.val.y, minlength=10).tolist() == [2] * 10  # stratified
+    assert torch.equal(small.val.x, ds.val.x) and len(small.train) == 40
+    small_ids = set((small.train.x[:, 0, 0, 0] * 255).round().long().tolist())
+    assert small_ids <= ids["train"] and torch.bincount(small.train.y).tolist() == [4] * 10
+    assert float(ds.train.x.max()) <= 1.0 and ds.train.x.dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"name": "svhn"}, ValueError, "name='svhn' must be one of 'digits', 'mnist'"),
+        ({"name": "mnist", "val_fraction": 1.0}, ValueError, "val_fraction"),
+        ({"name": "mnist", "seed": 0.5}, TypeError, "seed"),
+    ],
+)
+def test_image_classification_argument_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        load_image_classification(**kwargs)

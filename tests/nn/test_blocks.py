@@ -238,3 +238,16 @@ def test_errors(call, error, match):
 
 def test_public_names():
     assert {"PlainBlock", "ResidualBlock", "make_mlp", "make_cnn", "UNet"} <= set(B.__all__)
+
+
+def test_block_activations_gives_each_blocks_input_and_output_and_restores_mode():
+    from mustknow.nn import block_activations
+
+    model = make_mlp(4, 2, depth=3, width=5, activation="tanh").train()
+    pre, post = block_activations(model, torch.randn(6, 4))
+    assert len(pre) == len(post) == 3 and model.training
+    for a, b in zip(pre, post):
+        assert a.shape == (6, 5) and not a.requires_grad
+        torch.testing.assert_close(b, torch.tanh(a))
+    with pytest.raises(TypeError, match="must have .blocks"):
+        block_activations(torch.nn.Linear(2, 2), torch.randn(1, 2))

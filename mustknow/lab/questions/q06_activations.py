@@ -39,7 +39,7 @@ import torch.nn.functional as torch_F
 
 from ... import functional as MF
 from ...data import load_dataset
-from ...nn import make_mlp
+from ...nn import block_activations, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
@@ -61,28 +61,6 @@ def _digits():
 
 def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none") -> torch.nn.Module:
     return make_mlp(64, 10, depth, width, activation=activation, norm=norm, init=init)
-
-
-def _trace(model: torch.nn.Module, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Each hidden block's activation input (pre-activation) and output on ``x``, in eval mode."""
-    pre: list[torch.Tensor] = []
-    post: list[torch.Tensor] = []
-
-    def hook(module, inputs, output):
-        pre.append(inputs[0].detach())
-        post.append(output.detach())
-
-    handles = [block.act.register_forward_hook(hook) for block in model.blocks]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-    return pre, post
 
 
 def _sgd(lr: float, epochs: int, batch_size: int, momentum: float = 0.0, optimizer: str = "sgd") -> TrainConfig:
@@ -419,7 +397,7 @@ def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
     with torch.no_grad():
         for block in model.blocks:
             block.layer.weight.mul_(config.scale)
-    _, post = _trace(model, data.train.x)
+    _, post = block_activations(model, data.train.x)
     means, saturated, derivs = [], [], []
     for a in post:
         deriv = (1 - a * a) if config.activation == "tanh" else a * (1 - a)  # f'(z) from f(z)
@@ -617,7 +595,7 @@ class TrainingConfig:
 
 def _dead_mask(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """(units,) True where a hidden unit's pre-activation is <= 0 on every row of ``x`` (or not finite)."""
-    pre, _ = _trace(model, x)
+    pre, _ = block_activations(model, x)
     # (N, width) per layer -> (width,) -> (layers * width,)
     return torch.cat([~(z > 0).any(dim=0) for z in pre])
 
@@ -632,7 +610,7 @@ def run_training(config: TrainingConfig, seed: int) -> dict[str, Any]:
     seed_everything(seed)
     data = _digits()
     model = _mlp(config.activation, config.depth, config.width, config.init)
-    _, post0 = _trace(model, data.train.x)
+    _, post0 = block_activations(model, data.train.x)
     early: list[torch.Tensor] = []
 
     def snapshot(epoch: int, net: torch.nn.Module, history: Any) -> None:
@@ -650,8 +628,8 @@ def run_training(config: TrainingConfig, seed: int) -> dict[str, Any]:
         metrics.update(abs_mean_activation_init=init_mean, diverged=1.0)
         return {"metrics": metrics, "series": {"train_loss": curve}}
     dead_final = _dead_mask(model, data.train.x)
-    _, post = _trace(model, data.train.x)
-    _, post_test = _trace(model, data.test.x)
+    _, post = block_activations(model, data.train.x)
+    _, post_test = block_activations(model, data.test.x)
     return {
         "metrics": {
             "zero_fraction": statistics.fmean(float((a == 0).float().mean()) for a in post_test),

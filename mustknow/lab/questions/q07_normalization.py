@@ -41,7 +41,8 @@ from torch import nn
 from ... import functional as MF
 from ...data import load_dataset
 from ...data.datasets import Split
-from ...nn import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, make_activation, make_cnn, make_mlp
+from ...nn import (BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, block_activations, make_activation, make_cnn,
+                   make_mlp)
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
@@ -68,22 +69,6 @@ def _paired(results: Sequence[Result], a: str, b: str) -> stats.Interval:
 
 def _mean_of(results: Sequence[Result], metric: str) -> float:
     return statistics.fmean(stats.metric_values(results, metric))
-
-
-def _pre_activations(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    """Each hidden block's activation input on ``x``, in eval mode."""
-    pre: list[torch.Tensor] = []
-    handles = [b.act.register_forward_hook(lambda m, i, o: pre.append(i[0].detach())) for b in model.blocks]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-    return pre
 
 
 # =========================================================================== claim 1: the axes
@@ -541,7 +526,7 @@ def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
             model = make_mlp(64, 10, config.depth, config.width, activation=act, norm=norm)
             cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
             fit(model, data.train, None, cfg, seed=seed)
-            pre = _pre_activations(model, data.test.x)  # per layer (N, width)
+            pre, _ = block_activations(model, data.test.x)  # per layer (N, width)
             sat = [float((z.abs() > limit).float().mean()) for z in pre]
             centre = [float(z.mean(0).abs().mean() / z.std(0).mean().clamp_min(1e-12)) for z in pre]
             metrics[f"sat_{act}_{norm}"] = statistics.fmean(sat)

@@ -5,7 +5,9 @@ The note gives three views: the BN paper puts BN before the nonlinearity
 and a third view holds that it depends on what one wants to normalise, "more
 like a hyperparameter". Two claims test this on identical networks that
 differ only in ``norm_position`` (``act(BN(Wx))`` vs ``BN(act(Wx))``): an MLP
-and a small CNN on digits, paired by seed (the arms of one seed share their
+and a small CNN on digits (the full profile: MNIST for the MLP, CIFAR-10
+for the CNN, where their files and torchvision are present; see
+:func:`mustknow.data.load_image_classification`), paired by seed (the arms of one seed share their
 initial weights and minibatch order), each at two learning rates. After
 training, both arms' BN running statistics are recomputed on the training set
 (:func:`mustknow.lab.train.recalibrate_batch_norm`), so the test accuracy reflects the trained
@@ -19,6 +21,9 @@ or in opposite directions, the winner depends on the learning rate: NUANCED
 (a hyperparameter). If it excludes 0 at neither and every interval lies
 within +-:data:`EQUIVALENCE_MARGIN`, the positions are equivalent here:
 NUANCED (no difference that matters). Otherwise INCONCLUSIVE.
+
+A full-profile trial that asked for MNIST or CIFAR-10 but had to fall back to
+digits says so (metric ``dataset_is_fallback``), and the verdict counts them.
 """
 
 from __future__ import annotations
@@ -26,13 +31,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ...data import load_dataset
+from ...data import Split, load_dataset, load_image_classification
 from ...nn import make_cnn, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
@@ -66,16 +71,42 @@ class PlacementConfig:
     batch_size: int = 128  # minibatch
 
 
+@dataclass(frozen=True)
+class FullPlacementConfig(PlacementConfig):
+    """A full-profile arm: a :class:`PlacementConfig` that also names its data set.
+
+    A subclass rather than a new field of :class:`PlacementConfig`, so the quick
+    configs keep exactly their fields, and with them the keys of their stored results.
+    """
+
+    dataset: str = "digits"  # the bundled set unless a larger one is asked for; see load_image_classification
+
+
+def _data(config: PlacementConfig):
+    """Digits (quick: 64 standardised pixels for the MLP), or the full config's set via the fallback-aware loader."""
+    if not isinstance(config, FullPlacementConfig):
+        return load_dataset("digits", seed=0, as_images=config.arch == "cnn")
+    data = load_image_classification(config.dataset, seed=0)
+    if config.arch == "mlp":  # pixels in [0, 1] as feature vectors: (N, C, H, W) -> (N, C*H*W)
+        data = replace(data, **{part: Split(getattr(data, part).x.flatten(1), getattr(data, part).y)
+                                for part in ("train", "val", "test")})
+    return data
+
+
 def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
-    """Train one arm; recalibrate BN; test accuracy and loss, final training loss (eval mode), step losses."""
+    """Train one arm; recalibrate BN; test accuracy and loss, final training loss (eval mode), step losses.
+
+    A :class:`FullPlacementConfig` adds the metric ``dataset_is_fallback``: 1.0
+    when its data set was not available and digits were used, else 0.0.
+    """
     images = config.arch == "cnn"
-    data = load_dataset("digits", seed=0, as_images=images)
+    data = _data(config)
     seed_everything(seed)  # equal initial weights for both positions (same layers, same order)
     common = dict(norm="batch", norm_position=config.norm_position)
     if images:
-        model = make_cnn(1, 10, config.depth, config.width, **common)
+        model = make_cnn(data.train.x.shape[1], data.num_classes, config.depth, config.width, **common)
     else:
-        model = make_mlp(64, 10, config.depth, config.width, **common)
+        model = make_mlp(data.num_features, data.num_classes, config.depth, config.width, **common)
     curve: list[float] = []
     fit(model, data.train, None,
         TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
@@ -84,17 +115,26 @@ def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
     test = evaluate(model, data.test)
     train = evaluate(model, data.train)
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "final_train_loss": train["loss"]}
+    if isinstance(config, FullPlacementConfig):
+        metrics["dataset_is_fallback"] = float(data.name != config.dataset)
     return {"metrics": metrics, "series": {"step_loss": curve}}
 
 
+#: The data set each architecture's full configs ask for (digits when it is not available).
+FULL_DATASETS = {"mlp": "mnist", "cnn": "cifar10"}
+
+
 def _configs(arch: str, profile: str) -> list[PlacementConfig]:
+    cls = PlacementConfig if profile == "quick" else FullPlacementConfig
     if arch == "mlp":
         extra = {} if profile == "quick" else {"depth": 4, "width": 128, "steps": 600}
     elif profile == "quick":
         extra = {"width": 16, "batch_size": 32}
     else:
         extra = {"depth": 4, "width": 32, "steps": 600, "batch_size": 64}
-    return [PlacementConfig(arch=arch, norm_position=pos, lr=lr, **extra) for lr in LRS for pos in ("before", "after")]
+    if profile != "quick":
+        extra["dataset"] = FULL_DATASETS[arch]
+    return [cls(arch=arch, norm_position=pos, lr=lr, **extra) for lr in LRS for pos in ("before", "after")]
 
 
 def configs_mlp(profile: str) -> list[PlacementConfig]:
@@ -133,6 +173,8 @@ def verdict_placement(results: list[Result]) -> Verdict:
     acc = [_paired(results, lr, "test_acc") for lr in lrs]
     loss = [_paired(results, lr, "final_train_loss") for lr in lrs]
     label, winner = _decide(acc)
+    requested = sorted({r["config"].get("dataset", "digits") for r in results})
+    fallbacks = sum(int(r["metrics"].get("dataset_is_fallback", 0.0)) for r in results)
     arms = {}
     for lr in lrs:
         for pos in ("before", "after"):
@@ -147,6 +189,8 @@ def verdict_placement(results: list[Result]) -> Verdict:
         "acc_after_minus_before": {f"lr={lr:g}": iv.to_dict() for lr, iv in zip(lrs, acc)},
         "train_loss_after_minus_before": {f"lr={lr:g}": iv.to_dict() for lr, iv in zip(lrs, loss)},
         "arms": arms,
+        "dataset_requested": ", ".join(requested),
+        "dataset_fallback_trials": fallbacks,
         "metrics": ["test_acc", "final_train_loss", "test_loss"],
     }
     per_lr_en = "; ".join(f"lr {lr:g}: accuracy {a.fmt()}, final training loss {l.fmt()}"
@@ -157,6 +201,10 @@ def verdict_placement(results: list[Result]) -> Verdict:
                  "neither (equivalent)": "两者相当", "undecided": "无法判定"}[winner]
     en = f"BN after minus before ReLU (paired): {per_lr_en}; winner: {winner}."
     zh = f"BN 放在 ReLU 之后减之前(配对):{per_lr_zh};结论:{winner_zh}。"
+    if fallbacks:
+        en += (f" {fallbacks} of {len(results)} trials asked for {', '.join(requested)} but used digits "
+               "(not available there).")
+        zh += f"{len(results)} 次试验中有 {fallbacks} 次请求 {', '.join(requested)},因数据不可用改用了 digits。"
     return Verdict(label, en, zh, evidence)
 
 
@@ -206,18 +254,21 @@ def figure_placement(results: list[Result], out_dir: Path) -> list[Path]:
 
 
 def _claim(arch: str, name_en: str, name_zh: str, configs) -> Claim:
+    full = {"mnist": "MNIST", "cifar10": "CIFAR-10"}[FULL_DATASETS[arch]]
+    full_en = f"the full profile: {full} where available, else digits"
+    full_zh = f"完整配置:有 {full} 时用 {full},否则用 digits"
     return Claim(
         id=f"q10.bn-position-{arch}",
         question=10,
         section=_SECTION,
         note_zh=_NOTE,
         claim_en=(
-            f"On {name_en} on digits, one BN position (before or after ReLU) gives a higher test accuracy than the "
+            f"On {name_en} on digits ({full_en}), one BN position (before or after ReLU) gives a higher test accuracy than the "
             "other at both learning rates (the note's first two views); otherwise the choice behaves like a "
             "hyperparameter (the note's third view)."
         ),
         claim_zh=(
-            f"在 digits 上的{name_zh}中,BN 的某一位置(ReLU 之前或之后)在两个学习率下测试准确率都更高(笔记的前两种观点);"
+            f"在 digits({full_zh})上的{name_zh}中,BN 的某一位置(ReLU 之前或之后)在两个学习率下测试准确率都更高(笔记的前两种观点);"
             "否则这一选择更像一个超参数(笔记的第三种观点)。"
         ),
         metric=(
