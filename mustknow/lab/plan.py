@@ -63,6 +63,8 @@ class ExperimentPlan:
         mean_s: their mean ``wall_s``; ``None`` when none is stored.
         larger: ``"field quick -> full"`` for each integer field (and the
             config count) larger in the plan than in the measured profile.
+        datasets: the values of the planned configs' ``dataset`` field, where
+            they have one (the data sets the plan asks for).
     """
 
     name: str
@@ -73,6 +75,7 @@ class ExperimentPlan:
     measured: int
     mean_s: float | None
     larger: tuple[str, ...]
+    datasets: tuple[str, ...] = ()
 
     @property
     def cost_s(self) -> float | None:
@@ -141,6 +144,8 @@ class Plan:
                 out.append(f"  {e.short}: {e.trials} trials, {cost}")
                 if e.larger:
                     out.append(f"    larger in {self.profile}: {', '.join(e.larger)}")
+                if e.datasets:
+                    out.append(f"    data sets asked for: {', '.join(e.datasets)}")
         unmeasured = list(dict.fromkeys(e.short for e in self.experiments if e.mean_s is None))
         bound = ">= " if self.lower_bound else ""
         on = f" (measured on {', '.join(self.devices)})" if self.devices else ""
@@ -244,5 +249,6 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
         devices |= found
         users = tuple(dict.fromkeys(c for t in mine for c in t.claims))
         experiments.append(ExperimentPlan(name, mine[0].path.parent.name, question, users, len(mine), len(times),
-                                          sum(times) / len(times) if times else None, _larger(measured_cfgs, planned)))
+                                          sum(times) / len(times) if times else None, _larger(measured_cfgs, planned),
+                                          tuple(dict.fromkeys(c["dataset"] for c in planned if "dataset" in c))))
     return Plan(profile, measured_profile, results_dir, claim_plans, tuple(experiments), tuple(sorted(devices)))

@@ -7,6 +7,8 @@ import pytest
 import torch
 from torch import nn
 
+from mustknow.data import Dataset, DatasetFallbackWarning, Split
+from mustknow.lab import runner
 from mustknow.lab.claims import PROFILES, Claim, Question
 from mustknow.lab.questions import q10_bn_placement as q
 from mustknow.lab.train import recalibrate_batch_norm, seed_everything
@@ -45,6 +47,25 @@ def test_claim_records_validate(claim):
     assert claim.figure is not None
 
 
+# Keys of the quick trials as stored before full configs named their data set (seed 0, lr 0.01, BN before).
+QUICK_KEYS = {"mlp": "72bb44b95cd1e362", "cnn": "162ac5f75057e6aa"}
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_quick_configs_keep_their_fields_and_keys(arch):
+    claim = CLAIMS[f"q10.bn-position-{arch}"]
+    assert all(type(c) is q.PlacementConfig for c in claim.configs("quick"))
+    quick = claim.configs("quick")[0]
+    assert (quick.lr, quick.norm_position) == (1e-2, "before")
+    assert runner._key(f"{q.__name__}.run_placement", runner.plain_config(quick), 0) == QUICK_KEYS[arch]
+    full = claim.configs("full")
+    assert all(isinstance(c, q.FullPlacementConfig) and c.dataset == q.FULL_DATASETS[arch] for c in full)
+    assert q.FULL_DATASETS == {"mlp": "mnist", "cnn": "cifar10"}
+    name = {"mlp": "MNIST", "cnn": "CIFAR-10"}[arch]
+    assert f"full profile: {name} where available, else digits" in claim.claim_en
+    assert name in claim.claim_zh
+
+
 def test_arms_of_one_seed_start_from_equal_weights():
     for build in (lambda pos: make_mlp(64, 10, 2, 8, norm="batch", norm_position=pos),
                   lambda pos: make_cnn(1, 10, 2, 4, norm="batch", norm_position=pos)):
@@ -68,6 +89,37 @@ def test_experiment_runs_tiny_and_returns_finite_metrics(arch):
     assert 0.0 <= out["metrics"]["test_acc"] <= 1.0
     assert len(out["series"]["step_loss"]) == 2
     assert q.run_placement(cfg, 0) == out  # deterministic for a seed
+
+
+def test_full_config_falls_back_to_digits_and_says_so(monkeypatch):
+    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+    tiny = dict(arch="cnn", norm_position="after", width=4, steps=2, batch_size=256)
+    with pytest.warns(DatasetFallbackWarning, match="cifar10 is not available"):
+        out = q.run_placement(q.FullPlacementConfig(dataset="cifar10", **tiny), 0)
+    assert out["metrics"].pop("dataset_is_fallback") == 1.0
+    assert out == q.run_placement(q.PlacementConfig(**tiny), 0)  # the same digits images as the quick arm
+    digits = q.run_placement(q.FullPlacementConfig(dataset="digits", **dict(tiny, arch="mlp")), 0)
+    assert digits["metrics"]["dataset_is_fallback"] == 0.0
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_full_config_builds_the_model_from_the_loaded_data(monkeypatch, arch):
+    """A stand-in 3-channel 6x6 set with 4 classes: the model takes its channels, features and classes."""
+    gen = torch.Generator().manual_seed(0)
+
+    def split(n):
+        return Split(torch.rand(n, 3, 6, 6, generator=gen), torch.arange(n) % 4)
+
+    def fake_loader(name, seed):
+        assert (name, seed) == ("cifar10", 0)
+        return Dataset(name="cifar10", task="classification", num_classes=4, train=split(16), val=split(4),
+                       test=split(8), feature_names=())
+
+    monkeypatch.setattr(q, "load_image_classification", fake_loader)
+    cfg = q.FullPlacementConfig(arch=arch, norm_position="before", width=4, steps=2, batch_size=8, dataset="cifar10")
+    out = q.run_placement(cfg, 0)
+    assert out["metrics"]["dataset_is_fallback"] == 0.0
+    assert all(math.isfinite(v) for v in out["metrics"].values()) and len(out["series"]["step_loss"]) == 2
 
 
 def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
@@ -128,9 +180,31 @@ def test_verdict_rule(gains, noise, label, winner):
     assert v.evidence["equivalence_margin"] == q.EQUIVALENCE_MARGIN
     assert set(v.evidence["acc_after_minus_before"]) == {f"lr={lr:g}" for lr in q.LRS}
     assert "after minus before" in v.explanation_en
+    assert v.evidence["dataset_requested"] == "digits" and v.evidence["dataset_fallback_trials"] == 0
+    assert "used digits" not in v.explanation_en
+
+
+def test_verdict_counts_trials_that_fell_back():
+    results = _results((0.05, 0.04))
+    for r in results:
+        r["config"]["dataset"] = "mnist"
+    for r in results[:3]:
+        r["metrics"]["dataset_is_fallback"] = 1.0
+    v = q.verdict_placement(results)
+    assert v.evidence["dataset_requested"] == "mnist" and v.evidence["dataset_fallback_trials"] == 3
+    assert f"3 of {len(results)} trials asked for mnist but used digits" in v.explanation_en
+    assert "改用了 digits" in v.explanation_zh
 
 
 def test_figure_renders_from_hand_made_results(tmp_path):
     paths = q.figure_placement(_results((0.05, 0.04)), tmp_path)
     assert [p.name for p in paths] == ["q10_bn_position_mlp.png"]
     assert paths[0].stat().st_size > 0
+
+
+def test_full_plan_names_the_data_sets_asked_for(tmp_path):
+    from mustknow.lab.plan import plan
+
+    lines = plan(q.QUESTION.claims, "full", tmp_path).lines()
+    assert "    data sets asked for: mnist, cifar10" in lines  # one experiment serves both claims
+    assert not any("data sets" in line for line in plan(q.QUESTION.claims, "quick", tmp_path).lines())
