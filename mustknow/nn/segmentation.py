@@ -73,7 +73,23 @@ class _OverlapLoss(_WeightedLoss):
                 f"smooth={self.smooth}, reduction={self.reduction!r}")
 
 
-class DiceLoss(_OverlapLoss):
+class _SquaredOverlapLoss(_OverlapLoss):
+    """An overlap loss with the V-Net ``squared_pred`` option; subclasses name their function ``_loss``."""
+
+    _loss = None
+
+    def __init__(self, *args, squared_pred: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.squared_pred = squared_pred
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, squared_pred={self.squared_pred}"
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return self._loss(input, target, squared_pred=self.squared_pred, **self._common())
+
+
+class DiceLoss(_SquaredOverlapLoss):
     """Soft Dice loss; see :func:`mustknow.functional.dice_loss` (same arguments, plus ``squared_pred``).
 
     Example:
@@ -82,18 +98,10 @@ class DiceLoss(_OverlapLoss):
         torch.Size([])
     """
 
-    def __init__(self, *args, squared_pred: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.squared_pred = squared_pred
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, squared_pred={self.squared_pred}"
-
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return MF.dice_loss(input, target, squared_pred=self.squared_pred, **self._common())
+    _loss = staticmethod(MF.dice_loss)
 
 
-class JaccardLoss(_OverlapLoss):
+class JaccardLoss(_SquaredOverlapLoss):
     """Soft Jaccard (IoU) loss; see :func:`mustknow.functional.jaccard_loss`.
 
     Example:
@@ -101,15 +109,7 @@ class JaccardLoss(_OverlapLoss):
         torch.Size([])
     """
 
-    def __init__(self, *args, squared_pred: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.squared_pred = squared_pred
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, squared_pred={self.squared_pred}"
-
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return MF.jaccard_loss(input, target, squared_pred=self.squared_pred, **self._common())
+    _loss = staticmethod(MF.jaccard_loss)
 
 
 class TverskyLoss(_OverlapLoss):
