@@ -120,7 +120,7 @@ def _check_index_target(
         return num_classes, None, target
     valid = target != ignore_index  # (N, *)
     safe = target.masked_fill(~valid, 0)  # keeps target's dtype, so a float target still fails the check
-    check_class_indices(safe, num_classes)  # one pass; no boolean indexing of the ignored entries
+    check_class_indices(safe, num_classes)  # safe is needed for indexing anyway; check it once
     return num_classes, valid, safe
 
 

@@ -39,7 +39,7 @@ class _WeightedLoss(nn.Module):
 
 
 class _OverlapLoss(_WeightedLoss):
-    _fn = None  # the functional loss, set by subclasses
+    """The options every overlap loss shares, passed to its functional form by :meth:`_common`."""
 
     def __init__(
         self,

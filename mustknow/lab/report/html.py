@@ -280,9 +280,25 @@ def _source_key(obj: Any, *parts: Any) -> str:
     except (TypeError, OSError):
         return ""
     digest.update(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}{bound}".encode())
-    for path in sorted(_REPO.joinpath("mustknow").rglob("*.py")):
-        digest.update(path.read_bytes())
+    digest.update(_package_digest().encode())
     digest.update(json.dumps(jsonable(parts), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _package_digest() -> str:
+    """A hash of every source file of mustknow, read again only when a file's size or mtime has changed."""
+    stamps = []
+    for path in sorted(_REPO.joinpath("mustknow").rglob("*.py")):
+        st = path.stat()
+        stamps.append((str(path), st.st_mtime_ns, st.st_size))
+    return _hash_files(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=4)
+def _hash_files(stamps: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for path, _, _ in stamps:
+        digest.update(Path(path).read_bytes())
     return digest.hexdigest()
 
 
