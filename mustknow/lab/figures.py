@@ -34,6 +34,14 @@ def save_figure(fig: Any, out_dir: str | Path, name: str, dpi: int = 100) -> Pat
 
 
 def series_mean(results: Sequence[Result], key: str) -> list[float]:
-    """Element-wise mean of one stored series over results (curves of equal length)."""
+    """Element-wise mean of one stored series over results (curves of equal length).
+
+    Raises:
+        ValueError: no results, or curves of different lengths.
+    """
     rows = [r["series"][key] for r in results]
+    if not rows:
+        raise ValueError(f"series_mean needs at least one result; got none (series {key!r})")
+    if len({len(row) for row in rows}) != 1:
+        raise ValueError(f"series {key!r} must have one length across results; got lengths {[len(r) for r in rows]}")
     return [statistics.fmean(col) for col in zip(*rows)]

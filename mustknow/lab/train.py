@@ -46,7 +46,7 @@ from torch import nn
 
 from ..data.datasets import Split
 from ..nn import BatchNorm1d, BatchNorm2d
-from ..functional._checks import check_choice, check_number
+from ..functional._checks import check_choice, check_floating, check_number
 
 __all__ = [
     "OPTIMIZERS",
@@ -648,9 +648,18 @@ def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.
         model: any module; its BatchNorm1d/BatchNorm2d layers are recalibrated.
         x: training inputs, one batch (N, ...).
 
+    Raises:
+        TypeError: ``model`` is not a module or ``x`` not a floating-point tensor.
+        ValueError: ``x`` holds fewer than two samples.
+
     Returns:
         ``model``.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_floating(x, "x")
+    if x.dim() == 0 or x.shape[0] < 2:
+        raise ValueError(f"x must hold at least two samples (batch statistics); got shape {tuple(x.shape)}")
     norms = [m for m in model.modules() if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.track_running_stats]
     if not norms:
         return model

@@ -373,3 +373,15 @@ def test_a_one_sample_last_batch_joins_the_previous_one():
     model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]) if m.training else None)
     fit(model, split, None, TrainConfig(epochs=1, batch_size=64), seed=0)
     assert sizes == [65]
+
+
+@pytest.mark.parametrize("model, x, error, match", [
+    ("not a model", torch.randn(4, 3), TypeError, "model must be a torch.nn.Module; got str"),
+    (nn.Linear(3, 2), torch.ones(4, 3, dtype=torch.long), TypeError, "x must be a floating-point tensor"),
+    (nn.Linear(3, 2), torch.randn(1, 3), ValueError, r"at least two samples .*got shape \(1, 3\)"),
+])
+def test_recalibrate_batch_norm_rejects_bad_input(model, x, error, match):
+    from mustknow.lab.train import recalibrate_batch_norm
+
+    with pytest.raises(error, match=match):
+        recalibrate_batch_norm(model, x)
