@@ -132,6 +132,9 @@ class Question:
         note_figures: names of the figures ``mustknow plot`` draws that
             belong to this question (the figures the note lost).
         claims: the question's claims.
+        full_profile_en / full_profile_zh: what the ``full`` profile adds to
+            the question's evidence over ``quick``: seeds, sizes, epochs, and
+            the data sets (with what happens when their files are missing).
     """
 
     number: int
@@ -142,6 +145,8 @@ class Question:
     implemented_by: tuple[str, ...]
     note_figures: tuple[str, ...]
     claims: tuple[Claim, ...]
+    full_profile_en: str = ""
+    full_profile_zh: str = ""
 
     def __post_init__(self) -> None:
         for claim in self.claims:

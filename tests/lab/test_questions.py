@@ -44,3 +44,23 @@ def test_find_selects_by_question_and_id():
     assert find(first.id) == [first]
     with pytest.raises(ValueError, match="unknown question or claim 'q11'"):
         find("q11")
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: f"q{q.number}")
+def test_question_says_what_the_full_profile_adds(question):
+    assert len(question.full_profile_en.split()) >= 15
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in question.full_profile_zh)
+
+
+def _full_datasets() -> set:
+    return {cfg["dataset"] for c in claims() for cfg in c.trial_configs("full") if "dataset" in cfg}
+
+
+def test_full_profile_uses_the_public_image_sets_when_their_files_are_there(image_data_root, monkeypatch):
+    from mustknow.data import vision
+
+    monkeypatch.setattr(vision, "_warned", set())
+    assert {"mnist", "fashion_mnist", "cifar10"} <= _full_datasets()
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(vision.DatasetFallbackWarning):
+        assert _full_datasets() <= {"digits"}  # configs name the data their trials really use
