@@ -202,6 +202,9 @@ def _cmd_show(args) -> int:
         print(q.answer_zh if zh else q.answer_en)
         if q.implemented_by:
             print("\n" + ("实现:" if zh else "Implemented by: ") + ", ".join(q.implemented_by))
+        full = q.full_profile_zh if zh else q.full_profile_en
+        if full:
+            print("\n" + ("full 配置档:" if zh else "Full profile: ") + full)
         for c in qr.claims:
             label = verdict_name(c.verdict.label if c.verdict else c.status, args.lang)
             print(f"\n  [{label}] {c.claim.id}")

@@ -37,6 +37,7 @@ def test_run_then_list_show_report(fakes, tmp_path, capsys):
     assert main(["show", "q1", "--results", r]) == 0
     out = capsys.readouterr().out
     assert "Fake question one?" in out and "[SUPPORTED] q01.fake-shifted" in out
+    assert "Full profile: Full adds more seeds." in out
 
     assert main(["show", "q02.fake-broken-rule", "--results", r, "--lang", "zh"]) == 0
     assert "[未运行] q02.fake-broken-rule" in capsys.readouterr().out

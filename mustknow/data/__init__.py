@@ -1,6 +1,6 @@
 """Data: scikit-learn's bundled sets as tensors (embedded, offline), the
-digit-segmentation set built from the digits images, optional torchvision
-loaders, and input transforms. Every submodule lists its public names in
+digit-segmentation set built from the digits images, readers for the published
+MNIST, Fashion-MNIST and CIFAR-10 files, and input transforms. Every submodule lists its public names in
 ``__all__``; they are all re-exported here."""
 
 from . import datasets, segmentation, transforms, vision

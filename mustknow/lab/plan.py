@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,8 @@ class Plan:
         claims: per claim, in suite order.
         experiments: per question and experiment, in order of first use.
         devices: the ``environ.device`` values of the measured results.
+        adds: per question number, what its planned profile adds to the
+            evidence (the question's ``full_profile_en``; empty for ``quick``).
     """
 
     profile: str
@@ -102,6 +105,7 @@ class Plan:
     claims: tuple[ClaimPlan, ...]
     experiments: tuple[ExperimentPlan, ...]
     devices: tuple[str, ...]
+    adds: dict[int, str] = field(default_factory=dict)
 
     @property
     def trials(self) -> int:
@@ -132,6 +136,8 @@ class Plan:
             out.append("")
             out.append(f"q{q:02d}: {len(claims)} claims, {sum(e.trials for e in exps)} trials, "
                        f"est. {_bound(exps)}{_hours(sum(e.cost_s or 0.0 for e in exps))}")
+            if self.adds.get(q):
+                out += textwrap.wrap(self.adds[q], 110, initial_indent="  adds: ", subsequent_indent="        ")
             width = max(len(c.id) for c in claims)
             for c in claims:
                 out.append(f"  {c.id:<{width}}  {c.configs:>4d} configs x {c.seeds:>3d} seeds = {c.trials:>6d} trials")
@@ -251,4 +257,11 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
         experiments.append(ExperimentPlan(name, mine[0].path.parent.name, question, users, len(mine), len(times),
                                           sum(times) / len(times) if times else None, _larger(measured_cfgs, planned),
                                           tuple(dict.fromkeys(c["dataset"] for c in planned if "dataset" in c))))
-    return Plan(profile, measured_profile, results_dir, claim_plans, tuple(experiments), tuple(sorted(devices)))
+    adds = {}
+    if profile == "full":
+        from .questions import questions  # the registry imports the lab; import it only when asked
+
+        numbers = {c.question for c in claims}
+        adds = {q.number: q.full_profile_en for q in questions() if q.number in numbers and q.full_profile_en}
+    return Plan(profile, measured_profile, results_dir, claim_plans, tuple(experiments), tuple(sorted(devices)),
+                adds)

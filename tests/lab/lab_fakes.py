@@ -103,7 +103,8 @@ def make_questions() -> list[Question]:
     """Question 1: two claims sharing three trials (one with a figure), 6 trials in all; question 2: one
     claim (3 trials) whose rule raises. 9 distinct trials with the default seeds."""
     q1 = Question(1, "假问题一?", "Fake question one?", "An answer.", "一个回答。", ("mustknow.lab.stats.mean_ci",), (),
-                  (_claim("q01.fake-shifted", 1, figure=figure), _claim("q01.fake-shared", 1, configs=shifted_only)))
+                  (_claim("q01.fake-shifted", 1, figure=figure), _claim("q01.fake-shared", 1, configs=shifted_only)),
+                  full_profile_en="Full adds more seeds.", full_profile_zh="full 增加种子。")
     q2 = Question(2, "假问题二?", "Fake question two?", "Another answer.", "另一个回答。", ("mustknow.lab.nothing_here",),
                   (), (_claim("q02.fake-broken-rule", 2, configs=other_arm, verdict=broken_verdict),))
     return [q1, q2]

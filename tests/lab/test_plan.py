@@ -124,6 +124,7 @@ def test_cli_dry_run_prints_the_plan_and_runs_nothing(fakes, tmp_path, capsys):
     assert main(["run", "--profile", "full", "--dry-run", "--results", str(r), "--out", str(o), "--jobs", "3"]) == 0
     out = capsys.readouterr().out
     assert "full profile: 3 claims in 2 questions, 12 trials" in out and "on 3 workers" in out
+    assert "  adds: Full adds more seeds." in out  # what the question says the full profile adds
     assert not r.exists() and not o.exists()
     assert main(["run", "--profile", "full", "--dry-run", "--only", "q2", "--results", str(r), "--out", str(o),
                  "--seeds", "2"]) == 0

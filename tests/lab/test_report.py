@@ -39,6 +39,7 @@ def test_report_from_results_alone(fakes, results, tmp_path):
     for cid in IDS:
         assert f'id="{cid}"' in page and f'href="#{cid}"' in page
     assert "Fake question one?" in page and "假问题一?" in page
+    assert "What the full profile adds" in page and "Full adds more seeds." in page and "full 增加种子。" in page
     assert "rule exploded" in page  # the broken rule's error is shown, not raised
     assert 'src="figures/q01.fake-shifted/value.png"' in page
     assert (tmp_path / "report/figures/q01.fake-shifted/value.png").stat().st_size > 0

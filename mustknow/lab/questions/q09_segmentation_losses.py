@@ -883,4 +883,22 @@ QUESTION = Question(
     ),
     note_figures=(),
     claims=CLAIMS,
+    full_profile_en=(
+        "The full profile is where question 9 is judged. Its verdict rules first require the cross-entropy "
+        "reference to reach a test mIoU above a floor fixed in advance (0.25), and the quick budget (16-pixel "
+        "canvases, 4 epochs on 160 canvases) is too small for that on a CPU; a quick verdict says when the floor "
+        "was not reached and stays INCONCLUSIVE. The full profile "
+        "trains every arm on 32-pixel canvases, 1,024 training, 128 validation and 256 test canvases, for 30 "
+        "epochs, with a U-Net of 16 base channels (8 in quick) and, for the adversarial arm, a discriminator of "
+        "depth 3 and 16 channels; ten seeds per claim. The canvases are built from the bundled digits images "
+        "(mustknow.data.digit_segmentation), so the full profile needs no files: a segmentation set made of "
+        "MNIST digits would change the source images, not the question."
+    ),
+    full_profile_zh=(
+        "第 9 题在 full 配置档中判定。其判定规则先要求交叉熵基线的测试 mIoU 超过事先固定的下限(0.25),而 quick 的预算"
+        "(16 像素画布、160 张画布训练 4 轮)在 CPU 上不足以达到;未达到时 quick 判定会说明原因并保持“证据不足”。full 配置档让每个方案在 32 像素画布上训练,"
+        "训练/验证/测试分别为 1,024/128/256 张画布,训练 30 轮,U-Net 基础通道数 16(quick 为 8),对抗方案的判别器深度 3、通道数 16;"
+        "每个论断 10 个随机种子。画布由内置的 digits 图像生成(mustknow.data.digit_segmentation),因此 full 配置档不需要任何外部文件:"
+        "用 MNIST 数字拼成的分割集只会换掉源图像,不改变所问的问题。"
+    ),
 )

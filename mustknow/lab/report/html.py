@@ -422,6 +422,14 @@ def _claim(c: ClaimReport, fig_dir: Path, out_dir: Path) -> str:
 </article>"""
 
 
+def _full_profile(qu) -> str:
+    """The question's full-profile paragraph, in both languages (nothing when it has none)."""
+    if not qu.full_profile_en:
+        return ""
+    return (f"<h4>{_t('full_profile')}</h4><div class=\"answer\">{_paragraphs(qu.full_profile_en, 'en')}"
+            f"{_paragraphs(qu.full_profile_zh, 'zh')}</div>")
+
+
 def _question(q: QuestionReport, note: dict[str, list[Path] | str], fig_dir: Path, out_dir: Path) -> str:
     qu = q.question
     impl = []
@@ -445,6 +453,7 @@ def _question(q: QuestionReport, note: dict[str, list[Path] | str], fig_dir: Pat
 <h4>{_t('answer')}</h4><div class="answer">{_paragraphs(qu.answer_en, "en")}{_paragraphs(qu.answer_zh, "zh")}</div>
 {f"<h4>{_t('note_figures')}</h4>" + _figs(figs) if figs else ''}
 {f'<h4>{_t("implemented_by")}</h4><ul class="impl">{"".join(impl)}</ul>' if impl else ''}
+{_full_profile(qu)}
 <h4>{_t('claims')} ({len(q.claims)})</h4>
 {''.join(_claim(c, fig_dir, out_dir) for c in q.claims)}
 <p class="totop"><a href="#overview">&uarr; {_t('top')}</a></p>

@@ -17,6 +17,7 @@ _TEXT = {
     "explanation": ("Explanation", "说明"),
     "answer": ("Answer", "回答"),
     "implemented_by": ("Implemented by", "实现代码"),
+    "full_profile": ("What the full profile adds", "full 配置档增加的证据"),
     "note_figures": ("Figures", "图示"),
     "note_says": ("The note says", "原文说法"),
     "as_tested": ("As tested", "检验的论断"),
