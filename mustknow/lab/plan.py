@@ -13,8 +13,9 @@ How the cost is estimated (no timing model, only measured times):
    trial runs on one intra-op thread on every backend).
 3. Where the planned configs are larger than the measured ones (an integer
    field, e.g. ``epochs`` or ``width``, reaches a larger value, or there are
-   more configs), a planned trial costs more than a measured one; the plan
-   names those fields and marks the estimate as a lower bound (``>=``). No
+   more configs, or a public image set instead of the embedded digits), a
+   planned trial costs more than a measured one; the plan names those fields
+   and marks the estimate as a lower bound (``>=``). No
    scaling by field ratios is attempted: cost grows linearly in some fields
    (epochs, samples) and faster in others (width), so a ratio would be a guess.
 4. Experiments with no measured result are listed as not measured and left
@@ -195,6 +196,10 @@ def _larger(measured: list[dict[str, Any]], planned: list[dict[str, Any]]) -> tu
              if name in before and value > before[name]]
     if len(planned) > len(measured):
         grown.insert(0, f"configs {len(measured)} -> {len(planned)}")
+    public = sorted({c["dataset"] for c in planned if c.get("dataset", "digits") != "digits"}
+                    - {c.get("dataset") for c in measured})
+    if public:  # a public image set is tens of times larger than the embedded one measured
+        grown.append(f"data set -> {', '.join(public)}")
     return tuple(grown)
 
 

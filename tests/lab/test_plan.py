@@ -129,3 +129,25 @@ def test_cli_dry_run_prints_the_plan_and_runs_nothing(fakes, tmp_path, capsys):
     assert main(["run", "--profile", "full", "--dry-run", "--only", "q2", "--results", str(r), "--out", str(o),
                  "--seeds", "2"]) == 0
     assert "full profile: 1 claims in 1 questions, 2 trials" in capsys.readouterr().out
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageConfig(SizedConfig):
+    dataset: str = "digits"
+
+
+def image_configs(profile: str) -> list[SizedConfig]:
+    if profile == "quick":
+        return [SizedConfig()]
+    return [ImageConfig(dataset="digits"), ImageConfig(dataset="mnist"), ImageConfig(dataset="cifar10")]
+
+
+def test_a_public_image_set_makes_the_estimate_a_lower_bound(fakes, tmp_path):
+    claim = dataclasses.replace(fakes.make_questions()[0].claims[0], experiment=sized_experiment,
+                                configs=image_configs, seeds={"quick": 1, "full": 1})
+    _store(runner.expand([claim], "quick", tmp_path)[0], 2.0)
+    [exp] = plan([claim], "full", tmp_path).experiments
+    assert exp.larger == ("configs 1 -> 3", "data set -> cifar10, mnist")
+    assert exp.datasets == ("digits", "mnist", "cifar10")
+    claim = dataclasses.replace(claim, configs=lambda p: [SizedConfig()] if p == "quick" else [ImageConfig()])
+    assert plan([claim], "full", tmp_path).experiments[0].larger == ()  # digits only: as measured
