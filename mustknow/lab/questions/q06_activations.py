@@ -20,10 +20,22 @@ Every experiment is pure: ``run(config, seed) -> {"metrics", "series"}``.
 The data split is fixed (``load_dataset("digits", seed=0)``), so seeds vary
 the initialisation and the minibatch order only, and arms that share a seed
 share their first layers' random draws: comparisons across arms are paired.
+
+The full profile trains and measures on public image sets where their files
+are there (:class:`FullData`): MNIST (LeCun et al. 1998) for the
+gradient-flow, sign, saturation, sparsity, dying-ReLU and 30-layer claims, and
+Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747) for ELU's
+learning speed, whose "epochs to a training loss of 0.2" needs a set that
+takes more than an epoch or two to fit (on MNIST every arm would tie at one or
+two epochs). 10000 training images each, as 784 pixels standardised with the
+training split's mean and std (:func:`mlp_data`). Timing (claim 4) and Leaky
+ReLU's alpha (claim 7) use no data and stay as they are. Without the files the
+full configs name ``"digits"`` and use the quick profile's digits split.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import random
@@ -38,7 +50,7 @@ import torch
 import torch.nn.functional as torch_F
 
 from ... import functional as MF
-from ...data import load_dataset
+from ...data import Dataset, Split, available_image_dataset, load_dataset, load_image_classification
 from ...nn import block_activations, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
@@ -59,8 +71,99 @@ def _digits():
     return load_dataset("digits", seed=0)
 
 
-def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none") -> torch.nn.Module:
-    return make_mlp(64, 10, depth, width, activation=activation, norm=norm, init=init)
+#: Training images a full config keeps from MNIST or Fashion-MNIST: a stratified
+#: subset of the 48000 left after the validation split, so that a trial of the
+#: heaviest claim (30 layers, 60 epochs) stays within minutes on one CPU thread.
+FULL_N_TRAIN = 10000
+
+#: How the data sets are named in verdict explanations.
+DATA_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+@dataclass(frozen=True)
+class FullData:
+    """The data fields of a full-profile config, mixed into the experiment's own config class.
+
+    Quick configs lack these fields, so their dicts and hashes do not change.
+    A full config names the data its trials really use (see :func:`full_data`):
+    results computed on digits and on MNIST are different trials and never mix.
+    """
+
+    dataset: str = "digits"  # "mnist", "fashion_mnist", or "digits" when their files are not there
+    n_train: int | None = None  # training images kept from a public set; None: digits' whole training split
+
+
+def full_data(name: str, n_train: int = FULL_N_TRAIN) -> dict[str, Any]:
+    """A full config's data fields: ``name`` with ``n_train`` training images when its files are there, else digits.
+
+    Digits keeps its whole training split (``n_train=None``), so a fallback
+    config does not claim a size it does not have.
+
+    Raises:
+        ValueError: ``name`` is not a set :func:`~mustknow.data.available_image_dataset` knows.
+        TypeError: ``n_train`` is not an int.
+    """
+    if isinstance(n_train, bool) or not isinstance(n_train, int):
+        raise TypeError(f"n_train must be an int; got {type(n_train).__name__} {n_train!r}")
+    dataset = available_image_dataset(name)
+    return {"dataset": dataset, "n_train": None if dataset == "digits" else n_train}
+
+
+def mlp_data(config: Any) -> Dataset:
+    """The data of one trial, as standardised feature vectors for an MLP.
+
+    Quick configs, and full configs that name ``"digits"``, get
+    ``load_dataset("digits", seed=0)``: 64 pixels z-scored one by one with the
+    training split's statistics. A full config naming a public set gets
+    ``config.n_train`` of its training images (split seed 0, so every seed
+    sees the same data) flattened to ``C*H*W`` pixels and standardised with
+    the training split's mean and std per colour channel (torchvision's
+    ``Normalize`` recipe) -- not per pixel: MNIST's border pixels are 0 on
+    nearly every image, and per-pixel z-scores would turn a rare stroke there
+    into a value of hundreds.
+
+    Raises:
+        TypeError: ``config`` is not a dataclass instance.
+        ValueError, FileNotFoundError: from
+            :func:`~mustknow.data.load_image_classification` (unknown set,
+            ``n_train`` out of range, files missing or malformed).
+    """
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"config must be a dataclass instance; got {type(config).__name__}")
+    if not isinstance(config, FullData) or config.dataset == "digits":
+        return _digits()
+    data = load_image_classification(config.dataset, seed=0, n_train=config.n_train)
+    images = data.train.x  # (N, C, H, W)
+    mean = images.mean(dim=(0, 2, 3), keepdim=True)  # (N, C, H, W) -> (1, C, 1, 1)
+    std = images.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
+    std = torch.where(std > 0, std, torch.ones_like(std))  # a constant channel stays constant (as load_dataset)
+
+    def vectors(split: Split) -> Split:
+        return Split(((split.x - mean) / std).flatten(1), split.y)  # (N, C, H, W) -> (N, C*H*W)
+
+    return dataclasses.replace(data, train=vectors(data.train), val=vectors(data.val), test=vectors(data.test),
+                               mean=mean.flatten(), std=std.flatten())
+
+
+def data_note(results: Sequence[Result]) -> tuple[str, str, dict[str, Any]]:
+    """The data sets of full-profile results: a sentence in English and Chinese, and evidence fields.
+
+    Empty for quick results, whose configs name no data set (they all use digits).
+    """
+    used = sorted({(r["config"]["dataset"], r["config"].get("n_train")) for r in results
+                   if "dataset" in r["config"]}, key=str)
+    if not used:
+        return "", "", {}
+    en = ", ".join(f"{DATA_NAMES.get(d, d)} ({'its whole training split' if n is None else f'{n} training images'})"
+                   for d, n in used)
+    zh = "、".join(f"{DATA_NAMES.get(d, d)}({'全部训练集' if n is None else f'{n} 张训练图像'})" for d, n in used)
+    return (f" Data: {en}.", f"数据:{zh}。",
+            {"dataset": [d for d, _ in used], "n_train": [n for _, n in used]})
+
+
+def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none",
+         inputs: int = 64) -> torch.nn.Module:
+    return make_mlp(inputs, 10, depth, width, activation=activation, norm=norm, init=init)
 
 
 def _sgd(lr: float, epochs: int, batch_size: int, momentum: float = 0.0, optimizer: str = "sgd") -> TrainConfig:
@@ -82,6 +185,11 @@ class GradientDepthConfig:
     train_epochs: int = 1  # "after some training": one epoch of SGD moves the net off its init
     batch_size: int = 512  # 3 steps per epoch on 1079 training rows: cheap
     lr: float = 0.1  # plain SGD at a rate that trains shallow nets on digits
+
+
+@dataclass(frozen=True)
+class FullGradientDepthConfig(FullData, GradientDepthConfig):
+    """A full-profile :class:`GradientDepthConfig`: the same measurement on MNIST (digits without its files)."""
 
 
 #: Vanished: the first layer's weight-gradient norm is below 1e-2 of the output
@@ -107,14 +215,14 @@ def _log10_ratios(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> l
 
 def run_gradient_depth(config: GradientDepthConfig, seed: int) -> dict[str, Any]:
     """Per-layer gradient norms relative to the head, at init and after a little training, per depth."""
-    data = _digits()
+    data = mlp_data(config)
     rows = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(seed))[: config.grad_rows]
     x, y = data.train.x[rows], data.train.y[rows]
     metrics: dict[str, float] = {}
     series: dict[str, list[float]] = {}
     for depth in config.depths:
         seed_everything(seed)
-        model = _mlp(config.activation, depth, config.width, config.init)
+        model = _mlp(config.activation, depth, config.width, config.init, inputs=data.num_features)
         init = _log10_ratios(model, x, y)
         fit(model, data.train, None, _sgd(config.lr, config.train_epochs, config.batch_size), seed=seed)
         trained = _log10_ratios(model, x, y)
@@ -130,12 +238,13 @@ def _recommended_init(activation: str) -> str:
 
 
 def configs_gradient_depth(profile: str) -> list[GradientDepthConfig]:
-    extra = {} if profile == "quick" else {"width": 128, "grad_rows": 1079, "train_epochs": 10, "batch_size": 64}
-    return [
-        GradientDepthConfig(activation=act, init=init, **extra)
-        for act in _ACTS5
-        for init in ("default", _recommended_init(act))
-    ]
+    """Five activations x two inits; the full profile: width 128, 10 epochs of SGD at batch 64, MNIST."""
+    if profile == "quick":
+        cls, extra = GradientDepthConfig, {}
+    else:
+        cls = FullGradientDepthConfig
+        extra = {"width": 128, "grad_rows": 1079, "train_epochs": 10, "batch_size": 64, **full_data("mnist")}
+    return [cls(activation=act, init=init, **extra) for act in _ACTS5 for init in ("default", _recommended_init(act))]
 
 
 def _first_vanishing_depth(results: Sequence[Result], when: str) -> int | None:
@@ -165,18 +274,20 @@ def verdict_gradient_depth(results: list[Result]) -> Verdict:
                 first[f"{act}/{init}"] = _first_vanishing_depth(arm, "init")
     evidence["first_vanishing_depth_at_init"] = first
     label = stats.combine(labels)
+    note_en, note_zh, note = data_note(results)
+    evidence.update(note)
     others = ", ".join(f"{k}: {'none' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
     others_zh = ",".join(f"{k}:{'从未' if v is None else v}" for k, v in first.items() if not k.startswith("sigmoid"))
     en = (
         f"Sigmoid nets of depth {VANISH_DEPTH}: log10(first-layer / output-layer gradient norm) = "
         + "; ".join(parts)
         + f" (vanished below {VANISH_LOG10_RATIO:g}); first depth at which the mean ratio at init "
-        f"crosses it for the other activations -- {others}."
+        f"crosses it for the other activations -- {others}." + note_en
     )
     zh = (
         f"{VANISH_DEPTH} 层 sigmoid 网络中第一层与输出层梯度范数之比的 log10:"
         + ";".join(parts_zh)
-        + f"(低于 {VANISH_LOG10_RATIO:g} 记为消失);其他激活函数在初始化时首次越过该阈值的深度:{others_zh}。"
+        + f"(低于 {VANISH_LOG10_RATIO:g} 记为消失);其他激活函数在初始化时首次越过该阈值的深度:{others_zh}。" + note_zh
     )
     return Verdict(label, en, zh, evidence)
 
@@ -236,6 +347,11 @@ class SignConfig:
     toy_lr: float = 0.5  # large enough to see the path's shape in 60 steps
 
 
+@dataclass(frozen=True)
+class FullSignConfig(FullData, SignConfig):
+    """A full-profile :class:`SignConfig`: minibatches of MNIST (digits without its files)."""
+
+
 def _one_sign_fraction(grad: torch.Tensor) -> float:
     """Fraction of rows (neurons) whose incoming weight-gradient entries are all > 0 or all < 0."""
     # (out, in) -> (out,)
@@ -268,8 +384,8 @@ def _toy_path(activation: str, steps: int, lr: float, gen: torch.Generator) -> t
 def run_sign_agreement(config: SignConfig, seed: int) -> dict[str, Any]:
     """Fraction of neurons with one-sign weight-gradient rows, in layers fed by the activation."""
     seed_everything(seed)
-    data = _digits()
-    model = _mlp(config.activation, config.depth, config.width, "default")
+    data = mlp_data(config)
+    model = _mlp(config.activation, config.depth, config.width, "default", inputs=data.num_features)
     fed = [block.layer for block in model.blocks[1:]] + [model.head]  # layers whose input is an activation output
     gen = torch.Generator().manual_seed(seed)
     batch, single = [], []
@@ -294,8 +410,11 @@ def run_sign_agreement(config: SignConfig, seed: int) -> dict[str, Any]:
 
 
 def configs_sign_agreement(profile: str) -> list[SignConfig]:
-    extra = {} if profile == "quick" else {"num_batches": 64, "width": 128}
-    return [SignConfig(activation=act, **extra) for act in ("sigmoid", "tanh")]
+    """Sigmoid- and tanh-fed layers; the full profile: 64 minibatches, width 128, MNIST."""
+    if profile == "quick":
+        return [SignConfig(activation=act) for act in ("sigmoid", "tanh")]
+    return [FullSignConfig(activation=act, num_batches=64, width=128, **full_data("mnist"))
+            for act in ("sigmoid", "tanh")]
 
 
 #: Minibatch one-sign fraction, sigmoid-fed minus tanh-fed (paired by seed),
@@ -314,20 +433,21 @@ def verdict_sign_agreement(results: list[Result]) -> Verdict:
     s_batch = stats.mean_ci(stats.metric_values(sig, "one_sign_fraction_batch"))
     t_batch = stats.mean_ci(stats.metric_values(tan, "one_sign_fraction_batch"))
     toy = stats.mean_ci(stats.metric_values(sig, "toy_same_sign_update_fraction"))
+    note_en, note_zh, note = data_note(results)
     en = (
         f"Neurons whose incoming weight gradients share one sign: per example {s_single.fmt()} (sigmoid-fed) vs "
         f"{t_single.fmt()} (tanh-fed); per minibatch of {sig[0]['config']['batch_size']} {s_batch.fmt()} vs "
         f"{t_batch.fmt()}, gap {diff.fmt()} (threshold {SIGN_GAP:g}); in the positive-input toy "
-        f"{toy.fmt()} of the updates move both weights the same way."
+        f"{toy.fmt()} of the updates move both weights the same way." + note_en
     )
     zh = (
         f"输入权重梯度同号的神经元比例:单样本时 sigmoid 输入层 {s_single.fmt()},tanh 输入层 {t_single.fmt()};"
         f"小批量({sig[0]['config']['batch_size']})时 {s_batch.fmt()} 对 {t_batch.fmt()},差 {diff.fmt()}"
-        f"(阈值 {SIGN_GAP:g});正输入的二维玩具问题中 {toy.fmt()} 的更新让两个权重同向移动。"
+        f"(阈值 {SIGN_GAP:g});正输入的二维玩具问题中 {toy.fmt()} 的更新让两个权重同向移动。" + note_zh
     )
     evidence = {"threshold_gap": SIGN_GAP, "gap": diff.to_dict(), "sigmoid_single": s_single.to_dict(),
                 "tanh_single": t_single.to_dict(), "sigmoid_batch": s_batch.to_dict(),
-                "tanh_batch": t_batch.to_dict(), "toy_same_sign_sigmoid": toy.to_dict()}
+                "tanh_batch": t_batch.to_dict(), "toy_same_sign_sigmoid": toy.to_dict(), **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -378,6 +498,11 @@ class SaturationConfig:
     width: int = 128  # enough units for stable fractions
 
 
+@dataclass(frozen=True)
+class FullSaturationConfig(FullData, SaturationConfig):
+    """A full-profile :class:`SaturationConfig`: MNIST's training images as inputs (digits without its files)."""
+
+
 #: A unit is saturated on an input when its derivative is below 10% of the
 #: activation's maximum derivative (tanh: 1, sigmoid: 1/4).
 SATURATION_DERIVATIVE = 0.1
@@ -392,8 +517,8 @@ _MAX_DERIVATIVE = {"tanh": 1.0, "sigmoid": 0.25}
 def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
     """Mean activation and saturated fraction per layer of a deep tanh/sigmoid MLP at init."""
     seed_everything(seed)
-    data = _digits()
-    model = _mlp(config.activation, config.depth, config.width, "xavier")
+    data = mlp_data(config)
+    model = _mlp(config.activation, config.depth, config.width, "xavier", inputs=data.num_features)
     with torch.no_grad():
         for block in model.blocks:
             block.layer.weight.mul_(config.scale)
@@ -419,8 +544,12 @@ _SCALES = (1.0, 2.0, 4.0)
 
 
 def configs_saturation(profile: str) -> list[SaturationConfig]:
-    extra = {} if profile == "quick" else {"width": 256, "depth": 10}
-    return [SaturationConfig(activation=act, scale=s, **extra) for act in ("tanh", "sigmoid") for s in _SCALES]
+    """tanh and sigmoid at three weight scales; the full profile: 10 layers of width 256 on MNIST."""
+    if profile == "quick":
+        cls, extra = SaturationConfig, {}
+    else:
+        cls, extra = FullSaturationConfig, {"width": 256, "depth": 10, **full_data("mnist")}
+    return [cls(activation=act, scale=s, **extra) for act in ("tanh", "sigmoid") for s in _SCALES]
 
 
 def verdict_saturation(results: list[Result]) -> Verdict:
@@ -433,6 +562,7 @@ def verdict_saturation(results: list[Result]) -> Verdict:
     labels = [stats.decide(centred[s], CENTRED_MAX_ABS_MEAN, "<") for s in scales]
     labels.append(stats.decide(sat[scales[-1]], SATURATED_MIN_FRACTION, ">"))
     label = stats.combine(labels)
+    note_en, note_zh, note = data_note(results)
     en = (
         "tanh |mean activation| per layer: "
         + ", ".join(f"x{s:g}: {centred[s].fmt()}" for s in scales)
@@ -441,7 +571,7 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         + "); saturated fraction (derivative < "
         + f"{SATURATION_DERIVATIVE:g} of its maximum): "
         + ", ".join(f"x{s:g}: {sat[s].fmt()}" for s in scales)
-        + f" (threshold {SATURATED_MIN_FRACTION:g} at the largest scale)."
+        + f" (threshold {SATURATED_MIN_FRACTION:g} at the largest scale)." + note_en
     )
     zh = (
         "tanh 每层平均激活的绝对值:"
@@ -450,13 +580,13 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         + ",".join(f"x{s:g}:{sig_mean[s].fmt()}" for s in sig_mean)
         + f");饱和比例(导数低于最大值的 {SATURATION_DERIVATIVE:g}):"
         + ",".join(f"x{s:g}:{sat[s].fmt()}" for s in scales)
-        + f"(最大尺度下阈值 {SATURATED_MIN_FRACTION:g})。"
+        + f"(最大尺度下阈值 {SATURATED_MIN_FRACTION:g})。" + note_zh
     )
     evidence = {"threshold_abs_mean": CENTRED_MAX_ABS_MEAN, "threshold_saturated": SATURATED_MIN_FRACTION,
                 "saturation_derivative": SATURATION_DERIVATIVE,
                 "tanh_abs_mean": {str(s): centred[s].to_dict() for s in scales},
                 "tanh_saturated": {str(s): sat[s].to_dict() for s in scales},
-                "sigmoid_abs_mean": {str(s): v.to_dict() for s, v in sig_mean.items()}}
+                "sigmoid_abs_mean": {str(s): v.to_dict() for s, v in sig_mean.items()}, **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -593,6 +723,11 @@ class TrainingConfig:
     early_epochs: int = 1  # dead units are first counted after this many epochs
 
 
+@dataclass(frozen=True)
+class FullTrainingConfig(FullData, TrainingConfig):
+    """A full-profile :class:`TrainingConfig`: trained on MNIST or Fashion-MNIST (digits without their files)."""
+
+
 def _dead_mask(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """(units,) True where a hidden unit's pre-activation is <= 0 on every row of ``x`` (or not finite)."""
     pre, _ = block_activations(model, x)
@@ -608,8 +743,8 @@ def run_training(config: TrainingConfig, seed: int) -> dict[str, Any]:
     the verdicts leave it out, counting it under ``diverged``.
     """
     seed_everything(seed)
-    data = _digits()
-    model = _mlp(config.activation, config.depth, config.width, config.init)
+    data = mlp_data(config)
+    model = _mlp(config.activation, config.depth, config.width, config.init, inputs=data.num_features)
     _, post0 = block_activations(model, data.train.x)
     early: list[torch.Tensor] = []
 
@@ -657,8 +792,11 @@ def _finite(results: Sequence[Result]) -> list[Result]:
     return [r for r in results if not r["metrics"]["diverged"]]
 
 
-def _training_extra(profile: str) -> dict[str, Any]:
-    return {} if profile == "quick" else {"epochs": 30, "width": 128}
+def _training_config(profile: str, dataset: str, **arms: Any) -> TrainingConfig:
+    """One arm of the trained-MLP claims; the full profile: 30 epochs, width 128, on ``dataset`` (see full_data)."""
+    if profile == "quick":
+        return TrainingConfig(**arms)
+    return FullTrainingConfig(epochs=30, width=128, **full_data(dataset), **arms)
 
 
 # --------------------------------------------------------------------------- claim 5: sparsity
@@ -671,7 +809,8 @@ _SPARSITY_ACTS = ("relu", "leaky_relu", "elu", "tanh")
 
 
 def configs_sparsity(profile: str) -> list[TrainingConfig]:
-    return [TrainingConfig(activation=act, **_training_extra(profile)) for act in _SPARSITY_ACTS]
+    """ReLU and its contrasts at lr 0.1; the full profile trains on MNIST."""
+    return [_training_config(profile, "mnist", activation=act) for act in _SPARSITY_ACTS]
 
 
 def verdict_sparsity(results: list[Result]) -> Verdict:
@@ -681,18 +820,21 @@ def verdict_sparsity(results: list[Result]) -> Verdict:
     labels = [stats.decide(iv["relu"], SPARSE_MIN_ZERO_FRACTION, ">")]
     labels += [stats.decide(iv[a], DENSE_MAX_ZERO_FRACTION, "<") for a in _SPARSITY_ACTS if a != "relu"]
     label = stats.combine(labels)
+    note_en, note_zh, note = data_note(results)
     en = (
         "Fraction of hidden outputs exactly 0 on the test set after training: "
         + ", ".join(f"{a} {iv[a].fmt()}" for a in _SPARSITY_ACTS)
         + f" (sparse if ReLU > {SPARSE_MIN_ZERO_FRACTION:g} and the others < {DENSE_MAX_ZERO_FRACTION:g})."
+        + note_en
     )
     zh = (
         "训练后测试集上隐藏层输出恰为 0 的比例:"
         + ",".join(f"{a} {iv[a].fmt()}" for a in _SPARSITY_ACTS)
         + f"(ReLU > {SPARSE_MIN_ZERO_FRACTION:g} 且其余 < {DENSE_MAX_ZERO_FRACTION:g} 视为稀疏)。"
+        + note_zh
     )
     evidence = {"threshold_relu": SPARSE_MIN_ZERO_FRACTION, "threshold_others": DENSE_MAX_ZERO_FRACTION,
-                **{a: v.to_dict() for a, v in iv.items()}}
+                **{a: v.to_dict() for a, v in iv.items()}, **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -724,9 +866,9 @@ REVIVED_MAX_FRACTION = 0.05
 
 
 def configs_dying(profile: str) -> list[TrainingConfig]:
-    """ReLU at every rate; the quick profile leaves the Leaky ReLU / ELU contrasts to the full one."""
+    """ReLU at every rate; the quick profile leaves the Leaky ReLU / ELU contrasts to the full one (on MNIST)."""
     acts = ("relu",) if profile == "quick" else _DYING_ACTS
-    return [TrainingConfig(activation=act, lr=lr, **_training_extra(profile)) for act in acts for lr in _LRS]
+    return [_training_config(profile, "mnist", activation=act, lr=lr) for act in acts for lr in _LRS]
 
 
 def _paired_finite(a: Sequence[Result], b: Sequence[Result], metric: str) -> tuple[list[float], list[float]]:
@@ -763,22 +905,23 @@ def verdict_dying(results: list[Result]) -> Verdict:
                 per[f"{act}@{lr:g}"] = stats.mean_ci(stats.metric_values(ok, "dead_fraction"))
     table = ", ".join(f"{k} {v.fmt()}" for k, v in per.items())
     div = ", ".join(f"{k}: {v}" for k, v in diverged.items() if v) or "none"
+    note_en, note_zh, note = data_note(results)
     en = (
         f"Dead fraction (pre-activation <= 0 on every training row) after training: {table} (diverged runs, "
         f"left out: {div}); ReLU gap lr {lrs[-1]:g} - lr {lrs[0]:g} = {gap.fmt()} (threshold {DEAD_LR_GAP:g}); "
         f"of {dead_early:g} ReLU units dead after epoch 1, {revived:g} were alive at the end "
-        f"({revived_frac:.3g}; irreversible if < {REVIVED_MAX_FRACTION:g})."
+        f"({revived_frac:.3g}; irreversible if < {REVIVED_MAX_FRACTION:g})." + note_en
     )
     zh = (
         f"训练后死亡单元比例(在全部训练样本上预激活 <= 0):{table}(发散的运行不计:{div});"
         f"ReLU 学习率 {lrs[-1]:g} 与 {lrs[0]:g} 之差 {gap.fmt()}(阈值 {DEAD_LR_GAP:g});"
         f"第 1 个 epoch 后死亡的 {dead_early:g} 个 ReLU 单元中,{revived:g} 个在训练结束时复活"
-        f"(比例 {revived_frac:.3g};< {REVIVED_MAX_FRACTION:g} 视为不可逆)。"
+        f"(比例 {revived_frac:.3g};< {REVIVED_MAX_FRACTION:g} 视为不可逆)。" + note_zh
     )
     evidence = {"threshold_gap": DEAD_LR_GAP, "threshold_revived": REVIVED_MAX_FRACTION, "gap": gap.to_dict(),
                 "relu_dead_early_units": dead_early, "relu_revived_units": revived,
                 "relu_revived_fraction": None if dead_early == 0 else revived_frac, "diverged_runs": diverged,
-                **{k: v.to_dict() for k, v in per.items()}}
+                **{k: v.to_dict() for k, v in per.items()}, **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -817,7 +960,8 @@ ELU_DIFF = 0.0
 
 
 def configs_elu(profile: str) -> list[TrainingConfig]:
-    return [TrainingConfig(activation=act, **_training_extra(profile)) for act in ("relu", "elu")]
+    """ReLU and ELU at lr 0.1; the full profile trains on Fashion-MNIST (MNIST is fitted too fast to time)."""
+    return [_training_config(profile, "fashion_mnist", activation=act) for act in ("relu", "elu")]
 
 
 def _epochs_to_target(result: Result) -> float:
@@ -839,20 +983,21 @@ def verdict_elu(results: list[Result]) -> Verdict:
     m_relu = stats.mean_ci(stats.metric_values(_finite(relu), "abs_mean_activation"))
     e_elu, e_relu = stats.mean_ci(ep_elu), stats.mean_ci(ep_relu)
     cap = elu[0]["config"]["epochs"]
+    note_en, note_zh, note = data_note(results)
     en = (
         f"|mean activation| per layer after training: ELU {m_elu.fmt()} vs ReLU {m_relu.fmt()} "
         f"(paired difference {mean_diff.fmt()}); epochs to training loss <= {ELU_TARGET_LOSS:g} "
         f"(of {cap}; {cap + 1} = not reached): ELU {e_elu.fmt()} vs ReLU {e_relu.fmt()} "
-        f"(paired difference {ep_diff.fmt()}; both claims need a difference < 0)."
+        f"(paired difference {ep_diff.fmt()}; both claims need a difference < 0)." + note_en
     )
     zh = (
         f"训练后每层平均激活的绝对值:ELU {m_elu.fmt()},ReLU {m_relu.fmt()}(配对差 {mean_diff.fmt()});"
         f"训练损失降到 {ELU_TARGET_LOSS:g} 所需 epoch(共 {cap},{cap + 1} 表示未达到):ELU {e_elu.fmt()},"
-        f"ReLU {e_relu.fmt()}(配对差 {ep_diff.fmt()};两项都需差 < 0)。"
+        f"ReLU {e_relu.fmt()}(配对差 {ep_diff.fmt()};两项都需差 < 0)。" + note_zh
     )
     evidence = {"target_loss": ELU_TARGET_LOSS, "threshold_diff": ELU_DIFF, "abs_mean_diff": mean_diff.to_dict(),
                 "epochs_diff": ep_diff.to_dict(), "elu_abs_mean": m_elu.to_dict(), "relu_abs_mean": m_relu.to_dict(),
-                "elu_epochs": ep_elu, "relu_epochs": ep_relu}
+                "elu_epochs": ep_elu, "relu_epochs": ep_relu, **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -995,6 +1140,11 @@ class DeepConfig:
     momentum: float = 0.9  # standard heavy-ball momentum
 
 
+@dataclass(frozen=True)
+class FullDeepConfig(FullData, DeepConfig):
+    """A full-profile :class:`DeepConfig`: trained on MNIST (digits without its files)."""
+
+
 #: "Does not converge" is read as He et al. (2015) saw it for 30 layers: the
 #: training loss stalls at the chance level ln 10 = 2.30. A net counts as
 #: converging when its training loss (whole training split, after the budget)
@@ -1007,8 +1157,9 @@ _DEEP_INITS = ("default", "xavier", "kaiming")
 def run_deep_net(config: DeepConfig, seed: int) -> dict[str, Any]:
     """Train a deep MLP under a fixed budget; record the final training loss and its curve."""
     seed_everything(seed)
-    data = _digits()
-    model = _mlp(config.activation, config.depth, config.width, config.init, norm=config.norm)
+    data = mlp_data(config)
+    model = _mlp(config.activation, config.depth, config.width, config.init, norm=config.norm,
+                 inputs=data.num_features)
     grad_ratio = _log10_ratios(model, data.train.x, data.train.y)[0]
     hist = fit(model, data.train, None,
                _sgd(config.lr, config.epochs, config.batch_size, momentum=config.momentum), seed=seed)
@@ -1026,13 +1177,14 @@ def run_deep_net(config: DeepConfig, seed: int) -> dict[str, Any]:
 
 
 def configs_deep_net(profile: str) -> list[DeepConfig]:
-    """The quick grid: ReLU and ELU x three inits, and ReLU + BN; the full grid adds Leaky ReLU and BN for all."""
+    """The quick grid: ReLU and ELU x three inits, and ReLU + BN; the full grid adds Leaky ReLU and BN for all,
+    on MNIST."""
     if profile == "quick":
         grid = [DeepConfig(activation=a, init=i) for a in ("relu", "elu") for i in _DEEP_INITS]
         return grid + [DeepConfig(activation="relu", norm="batch")]
-    extra = {"width": 64, "epochs": 60}
-    grid = [DeepConfig(activation=a, init=i, **extra) for a in _DEEP_ACTS for i in _DEEP_INITS]
-    return grid + [DeepConfig(activation=a, init="default", norm="batch", **extra) for a in _DEEP_ACTS]
+    extra = {"width": 64, "epochs": 60, **full_data("mnist")}
+    grid = [FullDeepConfig(activation=a, init=i, **extra) for a in _DEEP_ACTS for i in _DEEP_INITS]
+    return grid + [FullDeepConfig(activation=a, init="default", norm="batch", **extra) for a in _DEEP_ACTS]
 
 
 def _cell(results: Sequence[Result]) -> tuple[str, stats.Interval]:
@@ -1070,6 +1222,7 @@ def verdict_deep_net(results: list[Result]) -> Verdict:
     zh_state = {"converged": "收敛", "failed": "未收敛", "undecided": "未定"}
     grid_zh = ";".join(f"{a}/{i}{'+BN' if n == 'batch' else ''}:{zh_state[s]}({iv.fmt()})"
                        for (a, i, n), (s, iv) in sorted(states.items()))
+    note_en, note_zh, note = data_note(results)
     by_init_zh = ";".join(
         f"{i}:" + ",".join(f"{a} {zh_state[states[(a, i, 'none')][0]]}" for a in _DEEP_ACTS if (a, i, "none") in states)
         for i in _DEEP_INITS
@@ -1078,15 +1231,16 @@ def verdict_deep_net(results: list[Result]) -> Verdict:
         f"30-layer MLPs, final training loss (converging = left the chance plateau, < {CONVERGED_LOSS:g}; "
         f"chance 2.30): {grid}. By init, without BN -- {by_init}. Cells that agree with the note (ReLU "
         f"fails, ELU converges): {', '.join(agree) or 'none'}; that contradict it: {', '.join(disagree) or 'none'}."
+        + note_en
     )
     zh = (
         f"30 层 MLP 的最终训练损失(< {CONVERGED_LOSS:g} 即离开随机水平平台、记为收敛;随机水平 2.30):{grid_zh}。"
         f"无 BN 时按初始化:{by_init_zh}。与笔记一致的条件(ReLU 不收敛、ELU 收敛):{'、'.join(agree) or '无'};"
-        f"与笔记相反的条件:{'、'.join(disagree) or '无'}。"
+        f"与笔记相反的条件:{'、'.join(disagree) or '无'}。" + note_zh
     )
     evidence = {"threshold_loss": CONVERGED_LOSS,
                 "cells": {f"{a}/{i}/{n}": {"state": s, **iv.to_dict()} for (a, i, n), (s, iv) in states.items()},
-                "agree": agree, "disagree": disagree, "undecided": undecided}
+                "agree": agree, "disagree": disagree, "undecided": undecided, **note}
     return Verdict(label, en, zh, evidence)
 
 
@@ -1140,18 +1294,18 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="sigmoid 的软饱和使反向传播的梯度含有 f'(x) 因子而变得很小;一般来说,sigmoid 网络在 5 层之内就会产生梯度消失。",
         claim_en=(
-            "In a sigmoid MLP of depth 5 (width 64 quick / 128 full, digits), the first layer's weight-gradient norm "
-            "is below "
+            "In a sigmoid MLP of depth 5 (width 64 on digits quick / 128 on MNIST full), the first layer's "
+            "weight-gradient norm is below "
             "1/100 of the output layer's, at initialisation and after some SGD training (1 / 10 epochs), under "
             "PyTorch's "
             "default init and under Xavier init; tanh, ReLU, Leaky ReLU and ELU are measured the same way "
             "at depths 2-10 for contrast. " + _INIT_NOTE
         ),
         claim_zh=(
-            "5 层 sigmoid MLP(宽 64(quick)/128(full),digits 数据)中,第一层权重梯度范数小于输出层的 1/100:在初始化时和 SGD 训练(1/10 个 "
+            "5 层 sigmoid MLP(quick:宽 64,digits 数据;full:宽 128,MNIST 数据)中,第一层权重梯度范数小于输出层的 1/100:在初始化时和 SGD 训练(1/10 个 "
             "epoch)后、PyTorch 默认初始化和 Xavier 初始化下都成立;tanh、ReLU、Leaky ReLU、ELU 在深度 2-10 上同样测量作对照。"
         ),
-        metric="log10(||dL/dW_1|| / ||dL/dW_head||) on 256 training rows, depth 5",
+        metric="log10(||dL/dW_1|| / ||dL/dW_head||) on 256 training rows (1079 full), depth 5",
         comparison="per (init, at init / after training): 95% interval of the mean over seeds vs the threshold",
         threshold=VANISH_LOG10_RATIO,
         experiment=run_gradient_depth,
@@ -1168,12 +1322,12 @@ _CLAIMS = (
             "In layers fed by sigmoid outputs, the incoming weight-gradient row of a neuron has one sign: "
             "exactly so for a single example (dL/dW_ij = delta_i x_j with x_j > 0), and, as tested, for "
             "minibatches of 32 the fraction of such neurons exceeds that in tanh-fed layers by more than 0.5 "
-            "(paired by seed; depth-4 MLP, default init, layers 2-4 and the head). A 2-weight linear toy with "
-            "positive inputs shows the zig-zag path."
+            "(paired by seed; depth-4 MLP, default init, layers 2-4 and the head; digits quick, MNIST full). "
+            "A 2-weight linear toy with positive inputs shows the zig-zag path."
         ),
         claim_zh=(
             "以 sigmoid 输出为输入的层中,一个神经元的输入权重梯度同号:单个样本时必然如此(dL/dW_ij = delta_i x_j,x_j > 0);"
-            "检验的是 32 个样本的小批量下,这类神经元的比例比以 tanh 输出为输入的层高出 0.5 以上(按种子配对)。"
+            "检验的是 32 个样本的小批量下,这类神经元的比例比以 tanh 输出为输入的层高出 0.5 以上(按种子配对;quick 用 digits,full 用 MNIST)。"
             "二维正输入线性玩具问题展示 z 字形路径。"
         ),
         metric="fraction of neurons whose minibatch weight-gradient row is all > 0 or all < 0",
@@ -1191,12 +1345,13 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="tanh 解决了 sigmoid 输出不是零中心的问题,但仍然存在饱和问题。",
         claim_en=(
-            "In a 6-layer tanh MLP on digits (Xavier init with tanh's gain, weights multiplied by 1, 2 or 4), "
+            "In a 6-layer tanh MLP on digits (10 layers of 256 on MNIST in the full profile; Xavier init with "
+            "tanh's gain, weights multiplied by 1, 2 or 4), "
             "the per-layer mean activation is within 0.1 of zero at every scale, and at the largest scale more "
             "than 10% of unit-inputs are saturated (tanh'(z) < 0.1); sigmoid is shown for contrast."
         ),
         claim_zh=(
-            "6 层 tanh MLP(Xavier 初始化,权重乘以 1、2 或 4)中,每层平均激活在各尺度下都在 0 的 0.1 以内;"
+            "digits 上的 6 层 tanh MLP(full 配置:MNIST 上 10 层、宽 256;Xavier 初始化,权重乘以 1、2 或 4)中,每层平均激活在各尺度下都在 0 的 0.1 以内;"
             "在最大尺度下超过 10% 的单元输入处于饱和(tanh'(z) < 0.1);sigmoid 作对照。"
         ),
         metric="mean over layers of |mean activation|; fraction of (unit, input) pairs with f'(z) < 0.1 max f'",
@@ -1236,12 +1391,13 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="ReLU 具有稀疏激活性。",
         claim_en=(
-            "After training (6-layer MLP, He init, plain SGD at lr 0.1 for a fixed number of epochs), more than 25% "
+            "After training (6-layer MLP, He init, plain SGD at lr 0.1 for a fixed number of epochs; digits quick, "
+            "MNIST full), more than 25% "
             "of ReLU hidden outputs "
             "on the test set are exactly 0, while Leaky ReLU, ELU and tanh have fewer than 1% exact zeros."
         ),
         claim_zh=(
-            "训练后(6 层 MLP,He 初始化,普通 SGD 学习率 0.1,固定 epoch 数),测试集上超过 25% 的 ReLU 隐藏层输出恰为 0,"
+            "训练后(6 层 MLP,He 初始化,普通 SGD 学习率 0.1,固定 epoch 数;quick 用 digits,full 用 MNIST),测试集上超过 25% 的 ReLU 隐藏层输出恰为 0,"
             "而 Leaky ReLU、ELU、tanh 恰为 0 的比例低于 1%。"
         ),
         metric="fraction of hidden outputs exactly 0 (test set, mean over layers)",
@@ -1259,14 +1415,16 @@ _CLAIMS = (
         note_zh="ReLU 单元比较脆弱并且可能“死掉”,而且是不可逆的;合理设置学习率会降低神经元“死掉”的概率。",
         claim_en=(
             "A ReLU unit is dead when its pre-activation is <= 0 on every training row. Tested: (a) the dead "
-            "fraction after training (6-layer MLP, He init, plain SGD for a fixed number of epochs) is higher at lr "
+            "fraction after training (6-layer MLP, He init, plain SGD for a fixed number of epochs; digits quick, "
+            "MNIST full) is higher at lr "
             "0.5 than at "
             "lr 0.01 by more than 0.05 (paired by seed); (b) dying is irreversible: of the units dead after "
             "epoch 1, fewer than 5% are alive at the end (pooled). Runs that diverge are left out and counted. "
             "Leaky ReLU and ELU (same definition, though they keep a gradient) are shown for contrast."
         ),
         claim_zh=(
-            "ReLU 单元在所有训练样本上预激活都 <= 0 即为死亡。检验:(a)训练后(6 层 MLP,He 初始化,普通 SGD,固定 epoch 数)"
+            "ReLU 单元在所有训练样本上预激活都 <= 0 即为死亡。检验:(a)训练后(6 层 MLP,He 初始化,普通 SGD,固定 epoch 数;"
+            "quick 用 digits,full 用 MNIST)"
             "学习率 0.5 时的死亡比例比 0.01 时高出 0.05 以上(按种子配对);(b)不可逆:第 1 个 epoch 后死亡的单元中,"
             "训练结束时复活的少于 5%(汇总)。发散的运行不计并单独计数。Leaky ReLU 与 ELU 作对照。"
         ),
@@ -1310,14 +1468,16 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="ELU 的输出均值接近于零,所以收敛速度更快。",
         claim_en=(
-            "In 6-layer MLPs (He init, plain SGD lr 0.1, batch 64, a fixed number of epochs), ELU's per-layer |mean "
+            "In 6-layer MLPs (He init, plain SGD lr 0.1, batch 64, a fixed number of epochs; digits quick, "
+            "Fashion-MNIST full), ELU's per-layer |mean "
             "activation| after "
             "training is smaller than ReLU's, and ELU reaches a training loss of 0.2 in fewer epochs (a run "
             "that never reaches it counts as epochs + 1); both as paired differences ELU - ReLU < 0 "
             "(Clevert, Unterthiner & Hochreiter 2016)."
         ),
         claim_zh=(
-            "6 层 MLP(He 初始化,普通 SGD 学习率 0.1,批量 64,固定 epoch 数)中,训练后 ELU 每层平均激活的绝对值小于 ReLU,"
+            "6 层 MLP(He 初始化,普通 SGD 学习率 0.1,批量 64,固定 epoch 数;quick 用 digits,"
+            "full 用 Fashion-MNIST)中,训练后 ELU 每层平均激活的绝对值小于 ReLU,"
             "且 ELU 达到训练损失 0.2 所需的 epoch 更少(未达到记为 epoch 数 + 1);两者都以 ELU - ReLU 的配对差 < 0 检验"
             "(Clevert、Unterthiner、Hochreiter 2016)。"
         ),
@@ -1339,7 +1499,8 @@ _CLAIMS = (
             "初始化下会发散,而 ELU 网络在 Fan-in/Fan-out 下都能收敛。"
         ),
         claim_en=(
-            "Without BN, 30-layer ReLU MLPs (width 32 quick / 64 full, digits, SGD + momentum 0.9, lr 0.02, a fixed "
+            "Without BN, 30-layer ReLU MLPs (width 32 on digits quick / 64 on MNIST full, SGD + momentum 0.9, lr 0.02, "
+            "a fixed "
             "budget of 6 / 60 epochs) "
             "stall at the chance-level training loss ln 10 = 2.30 (final loss >= 2.0) under every init, while "
             "ELU MLPs leave it (< 2.0) under every init; Leaky ReLU (full profile) and BN (contrast) are "
@@ -1347,7 +1508,8 @@ _CLAIMS = (
             "activation. PReLU is not tested. " + _INIT_NOTE
         ),
         claim_zh=(
-            "不加 BN 时,30 层 ReLU MLP(宽 32(quick)/64(full),digits,SGD + 动量 0.9,学习率 0.02,固定预算 6/60 个 epoch)在任何初始化下训练损失都停在"
+            "不加 BN 时,30 层 ReLU MLP(quick:宽 32,digits;full:宽 64,MNIST;"
+            "SGD + 动量 0.9,学习率 0.02,固定预算 6/60 个 epoch)在任何初始化下训练损失都停在"
             "随机水平 ln 10 = 2.30 附近(最终损失 >= 2.0),而 ELU MLP 在任何初始化下都能离开该平台(< 2.0);Leaky ReLU"
             "(full 配置)与 BN(对照)列在同一表中。若结果取决于初始化而非激活函数,则为 NUANCED。未测试 PReLU。"
         ),
@@ -1417,4 +1579,26 @@ QUESTION = Question(
     ),
     note_figures=("activations",),
     claims=_CLAIMS,
+    full_profile_en=(
+        "The full profile runs 10 seeds per claim on public images where their files are there: MNIST for the "
+        "gradient-flow claims (depths 2-10 at width 128, 10 epochs of SGD at batch 64; the sign agreement over 64 "
+        "minibatches at width 128; saturation in 10 tanh/sigmoid layers of 256), for the 6-layer, width-128 "
+        "MLPs trained 30 epochs behind the sparsity and dying-ReLU claims (which adds Leaky ReLU and ELU at "
+        "every learning rate), and for the 30-layer grid (width 64, 60 epochs, with Leaky ReLU and BN for every "
+        "activation); Fashion-MNIST for ELU's learning speed, because MNIST is fitted within an epoch or two and "
+        f"every arm would tie. Each uses a stratified subset of {FULL_N_TRAIN} training images (split seed 0) as "
+        "784 pixels standardised with the training split's mean and std, with MNIST's or Fashion-MNIST's "
+        "official test set. Timing (101 interleaved repeats) and Leaky ReLU's alpha (a 6001-point grid) use no "
+        "data. Without the files, the full configs name digits and train on the quick profile's split, so their "
+        "results never mix with MNIST's."
+    ),
+    full_profile_zh=(
+        "full 配置每个结论用 10 个种子,并在有数据文件时使用公开图像集:MNIST 用于梯度流相关结论(深度 2-10、宽 128、批量 64 的 "
+        "SGD 训练 10 个 epoch;同号比例取 64 个小批量、宽 128;饱和实验为 10 层、宽 256 的 tanh/sigmoid 网络),用于稀疏性与"
+        "死亡 ReLU 结论背后训练 30 个 epoch 的 6 层、宽 128 的 MLP(每个学习率都加上 Leaky ReLU 与 ELU),以及 30 层网格(宽 64、"
+        "60 个 epoch,每种激活函数都加 BN 对照并加入 Leaky ReLU);ELU 的学习速度用 Fashion-MNIST,因为 MNIST 一两个 epoch 就能"
+        f"拟合,各组会打平。每个数据集取分层抽样的 {FULL_N_TRAIN} 张训练图像(划分种子 0),784 个像素用训练集的均值和标准差标准化,"
+        "测试集为官方测试集。计时(101 次交错重复)与 Leaky ReLU 的 α(6001 点网格)不用数据。没有数据文件时,full 配置写明 "
+        "digits 并使用 quick 配置的划分,结果不会与 MNIST 的混在一起。"
+    ),
 )

@@ -352,3 +352,79 @@ def test_verdict_deep_net(cells, label):
     v = q.verdict_deep_net(_deep(cells))
     assert v.label == label
     assert v.evidence["cells"]["relu/default/batch"]["state"] == "converged"
+
+
+# --------------------------------------------------------------------------- full profile: public image sets
+
+# The experiments that read images, the set their full configs ask for, and tiny settings for a full config.
+FULL_SETS = {
+    "q06.sigmoid-vanishes-by-5-layers": "mnist",
+    "q06.sigmoid-not-zero-centred-zigzag": "mnist",
+    "q06.tanh-centred-but-saturates": "mnist",
+    "q06.relu-sparse": "mnist",
+    "q06.dying-relu": "mnist",
+    "q06.elu-centred-faster": "fashion_mnist",
+    "q06.thirty-layers-without-bn": "mnist",
+}
+
+
+def test_full_configs_use_the_public_sets_when_their_files_are_there(image_data_root, monkeypatch):
+    import mustknow.data.vision
+
+    monkeypatch.setattr(mustknow.data.vision, "_warned", set())
+    for cid, name in FULL_SETS.items():
+        configs = CLAIMS[cid].trial_configs("full")
+        assert {c["dataset"] for c in configs} == {name}, cid
+        assert {c["n_train"] for c in configs} == {q.FULL_N_TRAIN}, cid
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(mustknow.data.vision.DatasetFallbackWarning):
+        for cid in FULL_SETS:
+            configs = CLAIMS[cid].trial_configs("full")
+            assert {(c["dataset"], c["n_train"]) for c in configs} == {("digits", None)}, cid
+
+
+def test_claims_without_image_data_keep_their_full_configs():
+    for cid in ("q06.relu-cheaper", "q06.leaky-alpha-sign"):
+        assert all("dataset" not in c for c in CLAIMS[cid].trial_configs("full"))
+
+
+@pytest.mark.parametrize("cid", FULL_SETS)
+def test_full_config_runs_end_to_end_on_small_public_sets(cid, image_data_root):
+    claim = CLAIMS[cid]
+    cfg = claim.configs("full")[0]
+    assert isinstance(cfg, q.FullData) and cfg.dataset == FULL_SETS[cid]
+    cfg = dataclasses.replace(cfg, **TINY[claim.experiment], n_train=100)
+    out = claim.experiment(cfg, 0)
+    assert out["metrics"] and all(isinstance(v, float) and math.isfinite(v) for v in out["metrics"].values())
+    assert all(math.isfinite(v) for values in out["series"].values() for v in values)
+
+
+def test_mlp_data_standardises_public_images_per_channel_and_keeps_digits_for_digits(image_data_root):
+    cfg = q.FullTrainingConfig(dataset="mnist", n_train=100)
+    data = q.mlp_data(cfg)
+    assert data.name == "mnist" and tuple(data.train.x.shape) == (100, 784) and data.test.x.shape[1] == 784
+    assert abs(float(data.train.x.mean())) < 1e-4 and float(data.train.x.std(unbiased=False)) == pytest.approx(1.0)
+    assert data.mean.shape == data.std.shape == (1,)
+    digits = q.mlp_data(q.FullTrainingConfig(dataset="digits"))
+    quick = q.mlp_data(q.TrainingConfig())
+    assert torch.equal(digits.train.x, quick.train.x) and quick.train.x.shape[1] == 64
+
+
+def test_mlp_data_and_full_data_reject_bad_input():
+    with pytest.raises(TypeError, match="config must be a dataclass instance"):
+        q.mlp_data({"dataset": "mnist"})
+    with pytest.raises(ValueError, match="name"):
+        q.mlp_data(q.FullTrainingConfig(dataset="imagenet", n_train=100))
+    with pytest.raises(TypeError, match="n_train must be an int"):
+        q.full_data("mnist", n_train=1e4)
+
+
+def test_verdicts_name_the_full_profile_data_set():
+    results = [_train("relu", 0.1, s, zero_fraction=0.5) for s in range(3)]
+    results += [_train(a, 0.1, s) for a in ("leaky_relu", "elu", "tanh") for s in range(3)]
+    assert "Data:" not in q.verdict_sparsity(results).explanation_en  # quick results name no data set
+    for r in results:
+        r["config"].update(dataset="mnist", n_train=10000)
+    v = q.verdict_sparsity(results)
+    assert "MNIST (10000 training images)" in v.explanation_en and "MNIST" in v.explanation_zh
+    assert v.evidence["dataset"] == ["mnist"] and v.evidence["n_train"] == [10000]

@@ -227,3 +227,50 @@ def test_figures_render_from_hand_made_results(tmp_path):
     paths += q.figure_unet(unet, tmp_path)
     assert [p.name for p in paths] == ["q08_first_layer_gradient.png", "q08_degradation.png", "q08_unet_skips.png"]
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+# --------------------------------------------------------------------------- full profile: public image sets
+
+
+def test_full_mlp_configs_use_fashion_mnist_when_its_files_are_there(image_data_root, monkeypatch):
+    import mustknow.data.vision
+
+    monkeypatch.setattr(mustknow.data.vision, "_warned", set())
+    for cid, n_train in (("q08.skips-keep-gradients", q.FULL_N_TRAIN["gradients"]),
+                         ("q08.degradation", q.FULL_N_TRAIN["degradation"])):
+        configs = CLAIMS[cid].trial_configs("full")
+        assert {(c["dataset"], c["n_train"]) for c in configs} == {("fashion_mnist", n_train)}, cid
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(mustknow.data.vision.DatasetFallbackWarning):
+        for cid in ("q08.skips-keep-gradients", "q08.degradation"):
+            configs = CLAIMS[cid].trial_configs("full")
+            assert {(c["dataset"], c["n_train"]) for c in configs} == {("digits", None)}, cid
+
+
+def test_unet_stays_on_digit_canvases_in_the_full_profile(image_data_root):
+    assert all("dataset" not in c for c in CLAIMS["q08.unet-skips-carry-edges"].trial_configs("full"))
+
+
+@pytest.mark.parametrize("cid", ["q08.skips-keep-gradients", "q08.degradation"])
+def test_full_config_runs_end_to_end_on_small_fashion_mnist(cid, image_data_root):
+    claim = CLAIMS[cid]
+    cfg = claim.configs("full")[-1]  # a residual arm
+    assert cfg.dataset == "fashion_mnist" and cfg.residual
+    cfg = dataclasses.replace(cfg, **TINY[claim.experiment], n_train=100)
+    out = claim.experiment(cfg, 0)
+    assert out["metrics"] and all(isinstance(v, float) and math.isfinite(v) for v in out["metrics"].values())
+    assert all(v and all(math.isfinite(x) for x in v) for v in out["series"].values())
+
+
+def test_full_results_name_their_data_set_in_the_verdict():
+    results = _degradation_results(0.6, -0.2)
+    for r in results:
+        r["config"].update(dataset="fashion_mnist", n_train=20000)
+    v = q.verdict_degradation(results)
+    assert "Fashion-MNIST (20000 training images)" in v.explanation_en and "Fashion-MNIST" in v.explanation_zh
+    assert v.evidence["dataset"] == ["fashion_mnist"]
+    results = _gradient_results(-8.0, 0.5, 0.1)
+    for r in results:
+        r["config"].update(dataset="digits", n_train=None)
+    v = q.verdict_gradients(results)
+    assert "digits (its whole training split)" in v.explanation_en and v.evidence["n_train"] == [None]
