@@ -26,6 +26,17 @@ Strength selection: each regulariser has a small grid of strengths. Seeds
 lowest mean validation loss over them is chosen, and their test scores are
 never used. The effect of the chosen strength is then measured on the *test*
 split over the remaining, fresh seeds, paired with the baseline of the same seed.
+
+The full profile trains on Fashion-MNIST (Xiao et al. 2017, arXiv:1708.07747;
+28x28 grey levels in [0, 1], flattened to 784 inputs) where its files are
+present, else on digits; each config names which
+(:class:`FullOverfitConfig`, :func:`mustknow.data.available_image_dataset`).
+Fashion-MNIST rather than MNIST because an MLP overfits it visibly: at 100
+images the validation accuracy stays far below the training accuracy, so the
+gap has room to shrink with data and regularisers. The validation split is 12000
+images of the official training part (drawn with the seed, as on digits), the
+test split the official 10000. Every claim of the question uses it: the same
+experiment serves them all.
 """
 
 from __future__ import annotations
@@ -42,7 +53,7 @@ import torch
 from torch import nn
 
 from ... import functional as MF
-from ...data import load_dataset, random_shift_rotate
+from ...data import available_image_dataset, load_dataset, load_image_classification, random_shift_rotate
 from ...nn import MultiTaskLoss, make_mlp
 from ...nn import count_parameters
 from ...nn.blocks import MLP
@@ -50,8 +61,10 @@ from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure
+from .q04_l1_l2_dropout import data_note
 
-__all__ = ["QUESTION", "OverfitConfig", "run_overfit", "TwoHeadMLP", "REGULARISERS"]
+__all__ = ["QUESTION", "OverfitConfig", "FullOverfitConfig", "FULL_DATASET", "run_overfit", "TwoHeadMLP",
+           "REGULARISERS"]
 
 _SECTION = "三、训练中出现过拟合的原因?深度学习里的正则方法有哪些/如何防止过拟合?"
 
@@ -105,6 +118,17 @@ class OverfitConfig:
     regulariser: str = "none"  # "none" (the baseline) or a key of REGULARISERS
     strength: float = 0.0  # the regulariser's strength (meaning per REGULARISERS); 0 for the baseline
     max_shift: int = 0  # augmentation only: largest random shift in pixels (1 of 8 is already large)
+
+
+@dataclass(frozen=True)
+class FullOverfitConfig(OverfitConfig):
+    """A full-profile :class:`OverfitConfig` that names its data set (Fashion-MNIST, or digits without its files)."""
+
+    dataset: str = "digits"  # what available_image_dataset(FULL_DATASET) gave; see load_image_classification
+
+
+#: The data set the full profile asks for.
+FULL_DATASET = "fashion_mnist"
 
 
 class TwoHeadMLP(nn.Module):
@@ -162,8 +186,11 @@ def _multitask_loss(weight: float) -> Callable[[Any, torch.Tensor], torch.Tensor
     return loss
 
 
-def _setup(config: OverfitConfig, seed: int) -> tuple[nn.Module, TrainConfig, Callable | None]:
-    """The model, training config and loss of one run (the regulariser switched on)."""
+def _setup(config: OverfitConfig, seed: int, in_features: int = 64) -> tuple[nn.Module, TrainConfig, Callable | None]:
+    """The model, training config and loss of one run (the regulariser switched on).
+
+    ``in_features``: the flattened input size (64 for digits, 784 for Fashion-MNIST).
+    """
     if config.regulariser != "none" and config.regulariser not in REGULARISERS:
         raise ValueError(
             f"regulariser={config.regulariser!r} must be 'none' or one of {', '.join(REGULARISERS)}"
@@ -172,7 +199,7 @@ def _setup(config: OverfitConfig, seed: int) -> tuple[nn.Module, TrainConfig, Ca
     train = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     seed_everything(seed)
     model: nn.Module = make_mlp(
-        64,
+        in_features,
         10,
         config.depth,
         config.width,
@@ -191,13 +218,16 @@ def _setup(config: OverfitConfig, seed: int) -> tuple[nn.Module, TrainConfig, Ca
     elif reg == "early_stopping":
         train = train.replace(early_stopping_patience=int(s), restore_best=True)
     elif reg == "multitask":
-        model = TwoHeadMLP(model, 64)  # the trunk's initial weights are the baseline's
+        model = TwoHeadMLP(model, in_features)  # the trunk's initial weights are the baseline's
         loss_fn = _multitask_loss(s)
     return model, train, loss_fn
 
 
 def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
-    """Train one MLP on digits; return its train/val/test scores, gaps and curves.
+    """Train one MLP on digits (a :class:`FullOverfitConfig`: on its data set); return scores, gaps and curves.
+
+    Images stay in [0, 1] (not standardised) on every data set, so noise and
+    augmentation strengths mean the same on each.
 
     Metrics (losses are cross-entropy in nats, accuracies in [0, 1]; train
     scores re-measured in eval mode after training):
@@ -211,8 +241,11 @@ def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
     Series: ``train_loss`` per epoch (the full-batch loss of the step, in
     train mode), ``val_loss``, ``val_acc`` and ``val_epochs`` per validation check.
     """
-    data = load_dataset("digits", seed=seed, as_images=True, n_train=config.n_train)
-    model, train_config, loss_fn = _setup(config, seed)
+    if isinstance(config, FullOverfitConfig):
+        data = load_image_classification(config.dataset, seed=seed, n_train=config.n_train)
+    else:
+        data = load_dataset("digits", seed=seed, as_images=True, n_train=config.n_train)
+    model, train_config, loss_fn = _setup(config, seed, data.num_features)
     history = fit(model, data.train, data.val, train_config, seed=seed, loss_fn=loss_fn,
                   eval_every=config.eval_every)
     scores = {name: evaluate(model, split, loss_fn) for name, split in
@@ -239,9 +272,13 @@ def run_overfit(config: OverfitConfig, seed: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- configs
 
 #: The overfitting setup of each profile (the regulariser baseline; the causes vary one field of it).
-_BASE = {"quick": OverfitConfig(), "full": OverfitConfig(width=256, epochs=80)}
-#: Training-set sizes (None: the whole training split, 1079 images).
+#: The full one's data set is filled in by :func:`_base` when configs are asked for.
+_BASE = {"quick": OverfitConfig(), "full": FullOverfitConfig(width=256, epochs=80)}
+#: Training-set sizes (None: the whole training split, 1079 digits images).
 _SIZES = {"quick": (50, 100, 200, 400, None), "full": (50, 70, 100, 150, 200, 300, 400, 600, 800, None)}
+#: Full-profile sizes on Fashion-MNIST: doubling from 50 to 6400, then the whole training split (48000
+#: images, full batch: a few minutes per trial on one CPU thread).
+_FULL_PUBLIC_SIZES = (50, 100, 200, 400, 800, 1600, 3200, 6400, None)
 #: Hidden widths at the small training set (100 images); the interpolation threshold is near width 10.
 _WIDTHS = {"quick": (4, 8, 16, 32, 128, 512), "full": (2, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256, 512, 1024, 2048)}
 #: Strength grids, as (strength, max_shift) pairs (max_shift matters for augmentation only).
@@ -275,21 +312,31 @@ _EVAL_SEEDS = {"quick": 5, "full": 10}
 _REG_SEEDS = {p: N_SELECTION_SEEDS + n for p, n in _EVAL_SEEDS.items()}
 
 
+def _base(profile: str) -> OverfitConfig:
+    """The profile's setup; the full one names FULL_DATASET, or digits when its files are not there."""
+    if profile == "quick":
+        return _BASE[profile]
+    return replace(_BASE[profile], dataset=available_image_dataset(FULL_DATASET))
+
+
 def configs_data_size(profile: str) -> list[OverfitConfig]:
-    return [replace(_BASE[profile], n_train=n) for n in _SIZES[profile]]
+    base = _base(profile)
+    sizes = _FULL_PUBLIC_SIZES if getattr(base, "dataset", "digits") != "digits" else _SIZES[profile]
+    return [replace(base, n_train=n) for n in sizes]
 
 
 def configs_width(profile: str) -> list[OverfitConfig]:
-    return [replace(_BASE[profile], width=w) for w in _WIDTHS[profile]]
+    base = _base(profile)
+    return [replace(base, width=w) for w in _WIDTHS[profile]]
 
 
 def configs_iterations(profile: str) -> list[OverfitConfig]:
-    return [_BASE[profile]]
+    return [_base(profile)]
 
 
 def configs_regulariser(regulariser: str, profile: str) -> list[OverfitConfig]:
     """The baseline and the regulariser's strength grid, in the profile's setup."""
-    base = _BASE[profile]
+    base = _base(profile)
     return [base] + [
         replace(base, regulariser=regulariser, strength=float(s), max_shift=shift)
         for s, shift in _GRIDS[profile][regulariser]
@@ -297,7 +344,7 @@ def configs_regulariser(regulariser: str, profile: str) -> list[OverfitConfig]:
 
 
 def configs_all_regularisers(profile: str) -> list[OverfitConfig]:
-    return [_BASE[profile]] + [c for reg in REGULARISERS for c in configs_regulariser(reg, profile)[1:]]
+    return [_base(profile)] + [c for reg in REGULARISERS for c in configs_regulariser(reg, profile)[1:]]
 
 
 # --------------------------------------------------------------------------- shared verdict helpers
@@ -382,7 +429,10 @@ def verdict_data_size(results: list[Result]) -> Verdict:
     evidence["monotone"] = monotone
     tail_en = "" if monotone else "; the mean gap is not monotone in the size (NUANCED)"
     tail_zh = "" if monotone else ";平均差距并不随训练集大小单调下降(NUANCED)"
-    return Verdict(label, "; ".join(parts_en) + tail_en + ".", ";".join(parts_zh) + tail_zh + "。", evidence)
+    note_en, note_zh, note_ev = data_note(results)
+    evidence.update(note_ev)
+    return Verdict(label, "; ".join(parts_en) + tail_en + "." + note_en,
+                   ";".join(parts_zh) + tail_zh + "。" + note_zh, evidence)
 
 
 # =========================================================================== claim 2: too many parameters
@@ -435,8 +485,10 @@ def verdict_width(results: list[Result]) -> Verdict:
     tail_zh = {"NUANCED": "(NUANCED:差距并非随参数量单调增长;在很宽的网络上再次下降即双下降的第二次下降)",
                "SUPPORTED": "(差距随参数量增长;峰值之后的下降未被确认)"}.get(label, "")
     n = int(_mean(results, "train_size"))
-    return Verdict(label, f"At {n} training images: " + "; ".join(en) + tail_en + ".",
-                   f"{n} 张训练图像时:" + ";".join(zh) + tail_zh + "。", evidence)
+    note_en, note_zh, note_ev = data_note(results)
+    evidence.update(note_ev)
+    return Verdict(label, f"At {n} training images: " + "; ".join(en) + tail_en + "." + note_en,
+                   f"{n} 张训练图像时:" + ";".join(zh) + tail_zh + "。" + note_zh, evidence)
 
 
 # =========================================================================== claim 3: too many iterations
@@ -464,11 +516,13 @@ def verdict_iterations(results: list[Result]) -> Verdict:
                 "val_rise": rise.to_dict(), "train_fall": fall.to_dict(), "val_min_epoch": best.to_dict(),
                 "epochs": epochs, "val_min_loss": stats.mean_ci(stats.metric_values(results, "val_min_loss")).to_dict(),
                 "final_val_loss": stats.mean_ci(stats.metric_values(results, "val_loss")).to_dict()}
+    note_en, note_zh, note_ev = data_note(results)
+    evidence.update(note_ev)
     en = (f"The validation loss is lowest at epoch {best.fmt()} of {epochs}, then rises by {rise.fmt()} nats "
           f"(threshold {ITER_VAL_RISE:g}) while the training loss falls by a further {fall.fmt()} nats "
-          f"(threshold {ITER_TRAIN_FALL:g}).")
+          f"(threshold {ITER_TRAIN_FALL:g}).{note_en}")
     zh = (f"验证损失在第 {best.fmt()} 个 epoch(共 {epochs} 个)最低,此后上升 {rise.fmt()} nats(阈值 {ITER_VAL_RISE:g}),"
-          f"而训练损失继续下降 {fall.fmt()} nats(阈值 {ITER_TRAIN_FALL:g})。")
+          f"而训练损失继续下降 {fall.fmt()} nats(阈值 {ITER_TRAIN_FALL:g})。{note_zh}")
     return Verdict(label, en, zh, evidence)
 
 
@@ -564,7 +618,8 @@ def verdict_regulariser(regulariser: str, results: list[Result]) -> Verdict:
           f"测试损失 {ev['baseline_test_loss']['mean']:.3g} -> {ev['arm_test_loss']['mean']:.3g},变化 {eff.test_loss.fmt()};"
           f"测试准确率 {ev['baseline_test_acc']['mean']:.3g} -> {ev['arm_test_acc']['mean']:.3g},变化 {eff.test_acc.fmt()}"
           f"(在 {len(ev['eval_seeds'])} 个新种子上配对;验证损失变化 {stats.Interval.fmt(stats.Interval(**ev['val_loss_change']))})。")
-    return Verdict(eff.label, en, zh, ev)
+    note_en, note_zh, note_ev = data_note(results)
+    return Verdict(eff.label, en + note_en, zh + note_zh, {**ev, **note_ev})
 
 
 def verdict_all_regularisers(results: list[Result]) -> Verdict:
@@ -583,11 +638,18 @@ def verdict_all_regularisers(results: list[Result]) -> Verdict:
     en = "; ".join(f"{_OUTCOME[o]}: {', '.join(v)}" for o, v in groups_en.items() if v)
     zh = ";".join(f"{_OUTCOME_ZH[o]}:{'、'.join(v)}" for o, v in groups_zh.items() if v)
     evidence = {reg: {"label": e.label, **e.evidence} for reg, e in effects.items()}
-    return Verdict(label, f"Of the note's regularisers, on the test split: {en}.", f"笔记列出的正则方法在测试集上:{zh}。",
-                   evidence)
+    note_en, note_zh, note_ev = data_note(results)
+    evidence.update(note_ev)
+    return Verdict(label, f"Of the note's regularisers, on the test split: {en}.{note_en}",
+                   f"笔记列出的正则方法在测试集上:{zh}。{note_zh}", evidence)
 
 
 # --------------------------------------------------------------------------- figures
+
+
+def _data_name(results: Sequence[Result]) -> str:
+    """The data set the results came from, as figure titles name it."""
+    return data_note(results)[2].get("dataset", "digits")
 
 
 def _gap_panels(results: Sequence[Result], key: str, xs: list[Any], x_of: Callable[[Any], float], xlabel: str,
@@ -626,14 +688,16 @@ def figure_data_size(results: list[Result], out_dir: Path) -> list[Path]:
     sizes = sorted(arms, key=_size_key)
     n_of = {n: _mean(arms[n], "train_size") for n in sizes}
     return [_gap_panels(results, "n_train", sizes, n_of.__getitem__, "training images (log scale)",
-                        "Train/validation gap vs training-set size (MLP on digits)", out_dir, "q03_gap_vs_size.png")]
+                        f"Train/validation gap vs training-set size (MLP on {_data_name(results)})", out_dir,
+                        "q03_gap_vs_size.png")]
 
 
 def figure_width(results: list[Result], out_dir: Path) -> list[Path]:
     widths = sorted(stats.by_config(results, "width"))
     n = int(_mean(results, "train_size"))
     return [_gap_panels(results, "width", widths, float, "hidden width (2 hidden layers, log scale)",
-                        f"Train/validation gap vs width at {n} training images", out_dir, "q03_gap_vs_width.png")]
+                        f"Train/validation gap vs width at {n} training images ({_data_name(results)})", out_dir,
+                        "q03_gap_vs_width.png")]
 
 
 def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
@@ -652,7 +716,8 @@ def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_xlabel("epoch (full-batch Adam steps)")
     ax.set_ylabel("cross-entropy (nats, log scale)")
     n = int(_mean(results, "train_size"))
-    ax.set_title(f"Train and validation loss vs epoch, {n} training images (one line per seed)")
+    ax.set_title(f"Train and validation loss vs epoch, {n} training images of {_data_name(results)} "
+                 "(one line per seed)")
     ax.legend()
     return [save_figure(fig, out_dir, "q03_loss_vs_epoch.png")]
 
@@ -686,7 +751,7 @@ def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel("test loss (one line per fresh seed)")
     ax.set_title(f"Paired test loss, verdict: {eff.label}")
-    fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup")
+    fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup ({_data_name(results)})")
     return [save_figure(fig, out_dir, f"q03_regulariser_{regulariser}.png")]
 
 
@@ -708,7 +773,7 @@ def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].set_yticks(range(len(regs)),
                        [f"{_NAMES[r]} ({effects[r].evidence['chosen']})" for r in regs])
     axes[0].invert_yaxis()
-    fig.suptitle("Regulariser effects on the test split: paired mean change with 95% CI "
+    fig.suptitle(f"Regulariser effects on the {_data_name(results)} test split: paired mean change with 95% CI "
                  "(green improves, red hurts, orange trade-off, grey inconclusive)", fontsize=10)
     return [save_figure(fig, out_dir, "q03_regulariser_forest.png")]
 
@@ -718,11 +783,13 @@ def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
 _Q, _F = _BASE["quick"], _BASE["full"]
 _SETUP_EN = (
     f"an MLP with {_Q.depth} hidden ReLU layers of width {_Q.width} ({_F.width} in the full profile) on the digits "
-    f"images (8x8 grey levels in [0, 1], flattened), trained with full-batch Adam (lr {_Q.lr:g}) for {_Q.epochs} "
+    f"images (8x8 grey levels in [0, 1], flattened; Fashion-MNIST's 28x28 images in the full profile), "
+    f"trained with full-batch Adam (lr {_Q.lr:g}) for {_Q.epochs} "
     f"epochs ({_F.epochs} in full); seeds vary the data split, the subsample and the initialisation"
 )
 _SETUP_ZH = (
-    f"在 digits 图像(8x8 灰度,取值 [0, 1],展平)上训练 {_Q.depth} 个 ReLU 隐藏层、宽 {_Q.width}(full 配置为 {_F.width})"
+    f"在 digits 图像(8x8 灰度,取值 [0, 1],展平;full 配置为 Fashion-MNIST 的 28x28 图像)上训练 "
+    f"{_Q.depth} 个 ReLU 隐藏层、宽 {_Q.width}(full 配置为 {_F.width})"
     f"的 MLP,全批量 Adam(学习率 {_Q.lr:g})训练 {_Q.epochs} 个 epoch(full 为 {_F.epochs});种子改变数据划分、子样本和初始化"
 )
 _GAP_DEF = "gap = train minus validation accuracy and validation minus training cross-entropy, both measured in eval mode after training"
@@ -802,14 +869,16 @@ _CLAIMS = (
         note_zh="过拟合的原因之一:数据集不够。",
         claim_en=(
             f"With the model and training budget fixed ({_SETUP_EN}), the train/validation gap shrinks as the "
-            f"training set grows from 50 images to the whole training split (1079): the paired drop from the "
+            f"training set grows from 50 images to the whole training split (1079 digits; in the full profile the "
+            f"whole Fashion-MNIST training split): the paired drop from the "
             f"smallest to the largest set exceeds {DATA_GAP_DROP['gap_acc']:g} in accuracy and "
             f"{DATA_GAP_DROP['gap_loss']:g} nats in loss, and no larger set has a mean gap more than "
             f"{DATA_MONOTONE_TOL['gap_acc']:g} (accuracy) / {DATA_MONOTONE_TOL['gap_loss']:g} (loss) above the next "
             f"smaller one. {_GAP_DEF}. Full-batch training gives every size the same number of steps."
         ),
         claim_zh=(
-            f"在模型与训练预算固定时({_SETUP_ZH}),训练集从 50 张增至整个训练集(1079 张),训练/验证差距缩小:最小与最大训练集"
+            f"在模型与训练预算固定时({_SETUP_ZH}),训练集从 50 张增至整个训练集"
+            f"(digits 为 1079 张;full 配置为整个 Fashion-MNIST 训练集),训练/验证差距缩小:最小与最大训练集"
             f"之间的配对下降在准确率上超过 {DATA_GAP_DROP['gap_acc']:g}、在损失上超过 {DATA_GAP_DROP['gap_loss']:g} nats,"
             f"且没有更大的训练集的平均差距比前一个更小的训练集高出 {DATA_MONOTONE_TOL['gap_acc']:g}(准确率)/"
             f"{DATA_MONOTONE_TOL['gap_loss']:g}(损失)以上。差距 = 训练减验证准确率、验证减训练交叉熵,均在训练后以 eval 模式测量。"
@@ -947,4 +1016,29 @@ QUESTION = Question(
     ),
     note_figures=(),
     claims=_CLAIMS,
+    full_profile_en=(
+        f"The full profile trains every claim's MLP on Fashion-MNIST (28x28 images, 784 inputs in [0, 1]): "
+        f"{_F.depth} hidden layers of width {_F.width}, full-batch Adam for {_F.epochs} epochs, 12000 validation "
+        "images drawn with the seed from the official training part and the official 10000 test images. The "
+        f"data-size claim doubles the training set from {_FULL_PUBLIC_SIZES[0]} to {_FULL_PUBLIC_SIZES[-2]} "
+        f"images and ends at the whole training split (48000 images); the width claim runs "
+        f"{len(_WIDTHS['full'])} widths from {_WIDTHS['full'][0]} to {_WIDTHS['full'][-1]} at {_F.n_train} images; "
+        f"each regulariser gets a grid of 4-5 strengths (batch normalisation one arm) chosen on {N_SELECTION_SEEDS} selection seeds and measured on "
+        f"{_EVAL_SEEDS['full']} fresh seeds; the data-size and width claims run 10 seeds. Without the "
+        "Fashion-MNIST files under MUSTKNOW_DATA the full configs name digits instead (and use its 1079 "
+        f"training images with sizes from {_SIZES['full'][0]} to {_SIZES['full'][-2]}), "
+        "so their results are stored apart and never mixed."
+    ),
+    full_profile_zh=(
+        f"full 配置中所有论断的 MLP 都改在 Fashion-MNIST 上训练(28x28 图像,784 个取值 [0, 1] 的输入):{_F.depth} 个宽 "
+        f"{_F.width} 的隐藏层,全批量 Adam 训练 {_F.epochs} 个 epoch,验证集为按种子从官方训练部分抽取的 12000 张,"
+        "测试集为官方的 10000 张。"
+        f"数据量论断把训练集从 {_FULL_PUBLIC_SIZES[0]} 张逐次加倍到 {_FULL_PUBLIC_SIZES[-2]} 张,最后用整个训练集(48000 张);"
+        f"宽度论断在 {_F.n_train} 张图像上取 {_WIDTHS['full'][0]} 到 {_WIDTHS['full'][-1]} 的 {len(_WIDTHS['full'])} 个宽度;"
+        f"每种正则方法取 4-5 个强度(BN 只有一个配置),在 {N_SELECTION_SEEDS} 个选择种子上选出,"
+        f"在 {_EVAL_SEEDS['full']} 个新种子上测量;数据量与宽度论断运行 10 个种子。若 MUSTKNOW_DATA 下没有 "
+        "Fashion-MNIST 文件,full 配置改为使用 digits 并在配置中注明"
+        f"(1079 张训练图像,训练集大小 {_SIZES['full'][0]} 到 {_SIZES['full'][-2]}),"
+        "因此其结果单独存储,绝不混在一起。"
+    ),
 )

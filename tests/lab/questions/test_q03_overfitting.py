@@ -297,3 +297,47 @@ def test_figures_render(tmp_path):
     ]
     assert len(paths) == 5
     assert all(p.exists() and p.stat().st_size > 1000 for p in paths)
+
+
+# --------------------------------------------------------------------------- full profile: Fashion-MNIST
+
+
+def _full_datasets():
+    return {cfg["dataset"] for c in q.QUESTION.claims for cfg in c.trial_configs("full")}
+
+
+def test_full_configs_ask_for_fashion_mnist_when_its_files_are_there_else_digits(image_data_root, monkeypatch):
+    from mustknow.data import vision
+
+    monkeypatch.setattr(vision, "_warned", set())
+    assert _full_datasets() == {"fashion_mnist"}  # every full config names its data set
+    assert [c.n_train for c in q.configs_data_size("full")] == list(q._FULL_PUBLIC_SIZES)
+    assert all("dataset" not in cfg for c in q.QUESTION.claims for cfg in c.trial_configs("quick"))
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(vision.DatasetFallbackWarning):
+        assert _full_datasets() == {"digits"}
+    assert [c.n_train for c in q.configs_data_size("full")] == list(q._SIZES["full"])
+
+
+@pytest.mark.parametrize("reg", ["none", "multitask", "augmentation"])
+def test_full_config_runs_end_to_end_on_small_fashion_mnist(image_data_root, reg):
+    cfg = dataclasses.replace(q.configs_iterations("full")[0], regulariser=reg, strength=0.0 if reg == "none" else 1.0,
+                              max_shift=1 if reg == "augmentation" else 0, **TINY)
+    assert cfg.dataset == "fashion_mnist"
+    out = q.run_overfit(cfg, 0)
+    m = out["metrics"]
+    assert set(m) == METRIC_KEYS and all(math.isfinite(v) for v in m.values())
+    assert m["train_size"] == 20.0
+    trunk = 784 * 8 + 8 + 8 * 8 + 8 + 8 * 10 + 10  # 784 Fashion-MNIST pixels in
+    assert m["parameters"] == trunk + (8 * 784 + 784 if reg == "multitask" else 0)
+
+
+def test_full_verdicts_name_the_data_set(image_data_root):
+    cfg = dataclasses.replace(q.configs_iterations("full")[0], **TINY)
+    res = [{"config": dataclasses.asdict(cfg), "seed": s, **q.run_overfit(cfg, s)} for s in (0, 1)]
+    v = q.verdict_iterations(res)
+    assert v.evidence["dataset"] == "Fashion-MNIST"
+    assert v.explanation_en.endswith(" Data: Fashion-MNIST, 20 training images.")
+    assert "数据集:Fashion-MNIST" in v.explanation_zh
+    quick = [result(s, val_rise=0.5, train_fall=0.1) for s in range(3)]
+    assert "dataset" not in q.verdict_iterations(quick).evidence  # quick results: digits, said by the claim

@@ -279,3 +279,74 @@ def test_verdict_masks(ours, label):
 )
 def test_verdict_ensemble(agree, diff, label):
     assert q.verdict_ensemble(_net_results(agree=agree, diff=diff)).label == label
+
+
+# --------------------------------------------------------------------------- full profile: MNIST
+
+
+def _full_datasets():
+    return {cfg["dataset"] for c in q.QUESTION.claims for cfg in c.trial_configs("full") if "dataset" in cfg}
+
+
+def test_full_configs_ask_for_mnist_when_its_files_are_there_else_digits(image_data_root, monkeypatch):
+    from mustknow.data import vision
+
+    monkeypatch.setattr(vision, "_warned", set())
+    assert _full_datasets() == {"mnist"}
+    for configs in (q.configs_first_layer, q.configs_dropout_net):
+        (cfg,) = configs("full")
+        assert (cfg.dataset, cfg.n_train) == ("mnist", q.FULL_N_TRAIN)
+    assert all("dataset" not in cfg for c in q.QUESTION.claims for cfg in c.trial_configs("quick"))
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(vision.DatasetFallbackWarning):
+        assert _full_datasets() == {"digits"}
+    assert q.configs_dropout_net("full")[0].n_train is None  # all 1079 training digits
+
+
+def test_load_standardised_images_uses_one_training_scale(image_data_root):
+    ds = q.load_standardised_images("mnist", n_train=100)
+    assert ds.name == "mnist" and tuple(ds.train.x.shape) == (100, 784)
+    assert float(ds.train.x.mean()) == pytest.approx(0.0, abs=1e-5)
+    assert float(ds.train.x.std(unbiased=False)) == pytest.approx(1.0, abs=1e-4)
+    assert ds.mean.shape == ds.std.shape == (1,)
+    raw = q.load_image_classification("mnist", n_train=100, flatten=True)
+    assert torch.allclose(ds.test.x * ds.std + ds.mean, raw.test.x, atol=1e-5)  # same affine map on every split
+    with pytest.raises(ValueError, match="name='svhn' must be one of"):
+        q.load_standardised_images("svhn")
+
+
+def test_load_standardised_images_rejects_constant_images(tmp_path, monkeypatch):
+    from mustknow.data import Split, save_image_set
+
+    part = Split(torch.zeros(60, 1, 28, 28), torch.arange(60) % 10)
+    save_image_set("mnist", tmp_path, part, part)
+    monkeypatch.setenv("MUSTKNOW_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="every training pixel has the value 0; cannot standardise"):
+        q.load_standardised_images("mnist")
+
+
+def test_full_configs_run_end_to_end_on_small_mnist_and_verdicts_name_it(image_data_root):
+    first = dataclasses.replace(q.configs_first_layer("full")[0], n_train=50, **TINY[q.run_first_layer])
+    net = dataclasses.replace(q.configs_dropout_net("full")[0], n_train=50, **TINY[q.run_dropout_net])
+    runs = {}
+    for cfg, run in ((first, q.run_first_layer), (net, q.run_dropout_net)):
+        runs[run] = [result(s, **run(cfg, s)) | {"config": dataclasses.asdict(cfg)} for s in (0, 1)]
+        for r in runs[run]:
+            assert r["metrics"] and all(math.isfinite(v) for v in r["metrics"].values())
+    assert len(runs[q.run_first_layer][0]["series"]["pixel_nonzero_l1"]) == 784
+    assert 0.0 <= runs[q.run_dropout_net][0]["metrics"]["test_acc_deterministic"] <= 1.0
+    for verdict, res in ((q.verdict_first_layer, runs[q.run_first_layer]), (q.verdict_masks, runs[q.run_dropout_net]),
+                         (q.verdict_ensemble, runs[q.run_dropout_net])):
+        v = verdict(res)
+        assert v.evidence["dataset"] == "MNIST"
+        assert "Data: MNIST, 50 training images." in v.explanation_en
+        assert "数据集:MNIST" in v.explanation_zh
+
+
+def test_data_note_names_full_data_sets_and_nothing_for_quick():
+    quick = [{"config": {"width": 8}}]
+    assert q.data_note(quick) == ("", "", {})
+    en, zh, ev = q.data_note([{"config": {"dataset": "digits", "n_train": None}}])
+    assert ev == {"dataset": "digits"} and "files were not there" in en and "文件不存在" in zh
+    with pytest.raises(ValueError, match="dataset 'svhn' must be one of digits, mnist"):
+        q.data_note([{"config": {"dataset": "svhn"}}])

@@ -243,3 +243,42 @@ def _sweep_results(norm_top, gap_top):
 )
 def test_verdict_decay_sweep(norm_top, gap_top, label):
     assert q.verdict_decay_sweep(_sweep_results(norm_top, gap_top)).label == label
+
+
+# --------------------------------------------------------------------------- full profile: Fashion-MNIST
+
+
+def _full_datasets():
+    return {cfg["dataset"] for c in q.QUESTION.claims for cfg in c.trial_configs("full") if "dataset" in cfg}
+
+
+def test_full_configs_ask_for_fashion_mnist_when_its_files_are_there_else_digits(image_data_root, monkeypatch):
+    from mustknow.data import vision
+
+    monkeypatch.setattr(vision, "_warned", set())
+    assert _full_datasets() == {"fashion_mnist"}
+    grid, sweep = q.configs_adam_adamw("full")[0], q.configs_decay_sweep("full")[0]
+    assert (grid.n_train, sweep.n_train) == (q.FULL_GRID_N_TRAIN, q.FULL_SWEEP_N_TRAIN)
+    assert all("dataset" not in cfg for c in q.QUESTION.claims for cfg in c.trial_configs("quick"))
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    with pytest.warns(vision.DatasetFallbackWarning):
+        assert _full_datasets() == {"digits"}
+    grid, sweep = q.configs_adam_adamw("full")[0], q.configs_decay_sweep("full")[0]
+    assert (grid.n_train, grid.epochs, sweep.n_train) == (None, 60, q.SweepConfig.n_train)
+
+
+def test_full_configs_run_end_to_end_on_small_fashion_mnist_and_verdicts_name_it(image_data_root):
+    runs = {}
+    for configs, run in ((q.configs_adam_adamw, q.run_adam_adamw), (q.configs_decay_sweep, q.run_decay_sweep)):
+        cfg = dataclasses.replace(configs("full")[0], **(TINY[run] | {"n_train": 50}))
+        assert cfg.dataset == "fashion_mnist"
+        runs[run] = [result(s, **run(cfg, s)) | {"config": dataclasses.asdict(cfg)} for s in (0, 1)]
+        for r in runs[run]:
+            assert r["metrics"] and all(math.isfinite(v) for v in r["metrics"].values())
+    sweep = runs[q.run_decay_sweep][0]["metrics"]
+    assert sweep["weight_norm_wd0.1"] < sweep["weight_norm_wd0"]
+    for verdict, run in ((q.verdict_adam_adamw, q.run_adam_adamw), (q.verdict_decay_sweep, q.run_decay_sweep)):
+        v = verdict(runs[run])
+        assert v.evidence["dataset"] == "Fashion-MNIST"
+        assert "Data: Fashion-MNIST, 50 training images." in v.explanation_en
+        assert "数据集:Fashion-MNIST" in v.explanation_zh
