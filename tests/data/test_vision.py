@@ -189,6 +189,7 @@ def test_malformed_files_are_rejected_with_the_reason(tmp_path):
         (lambda: load_image_classification("digits", val_fraction=1.0), ValueError, "val_fraction"),
         (lambda: load_image_classification("digits", seed=0.5), TypeError, "seed"),
         (lambda: load_image_classification("digits", flatten=1), TypeError, "flatten must be a bool"),
+        (lambda: load_image_classification("digits", standardize=None), TypeError, "standardize must be a bool"),
     ],
 )
 def test_argument_errors(call, error, match):
@@ -256,3 +257,18 @@ def test_image_classification_splits_the_official_training_part(image_data_root)
     cifar = load_image_classification("cifar10", flatten=True)
     assert cifar.train.x.shape[1:] == (3 * 32 * 32,) and len(cifar.feature_names) == 3 * 32 * 32
     assert float(ds.train.x.max()) <= 1.0 and ds.train.x.dtype == torch.float32
+
+
+def test_standardize_uses_one_pair_per_channel_from_the_training_split(image_data_root):
+    raw = load_image_classification("cifar10", seed=2, n_train=50)
+    std = load_image_classification("cifar10", seed=2, n_train=50, standardize=True)
+    assert std.mean.shape == std.std.shape == (3, 1, 1) and raw.mean is None
+    per_channel = std.train.x.transpose(0, 1).flatten(1)  # (N, C, H, W) -> (C, N*H*W)
+    torch.testing.assert_close(per_channel.mean(1), torch.zeros(3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(per_channel.std(1, correction=0), torch.ones(3), atol=1e-5, rtol=0)
+    for part in ("val", "test"):  # the training statistics, applied to every split
+        torch.testing.assert_close(getattr(std, part).x, (getattr(raw, part).x - std.mean) / std.std)
+    flat = load_image_classification("mnist", standardize=True, flatten=True)
+    assert flat.train.x.shape[1:] == (784,) and abs(float(flat.train.x.mean())) < 1e-5
+    blank = load_image_classification("digits", standardize=True)  # digits: 1 channel, not constant
+    assert blank.std.shape == (1, 1, 1) and float(blank.std) > 0
