@@ -23,6 +23,19 @@ Every experiment is pure: ``run(config, seed) -> {"metrics", "series"}``.
 The data split is fixed (``load_dataset("digits", seed=0)``), so seeds vary
 the initialisation and the minibatch order, and arms that share a seed share
 their random draws: comparisons across arms are paired.
+
+The full profile runs the trained experiments on public image sets
+(:func:`mustknow.data.load_image_classification`, split seed 0, a stratified
+``n_train`` subset): claim 2's CNN on CIFAR-10 and its MLP on Fashion-MNIST,
+claims 4-6 (MLPs, the row-by-row RNN, the IN/BN-first MLP) on Fashion-MNIST,
+and claim 7 on MNIST rather than Fashion-MNIST, because it reproduces Ioffe &
+Szegedy's MNIST network. Each full config names its set (``dataset``),
+resolved by :func:`mustknow.data.available_image_dataset` when the configs are
+built: without the files it names digits and keeps the earlier full sizes, so
+results on different data never share a key. Standardised inputs are z-scored
+per channel with the training split's statistics (see :func:`_image_set`).
+Claims 1 and 3 are exact identities checked on digits activations; a larger
+image set adds nothing to them, so their full configs stay on digits.
 """
 
 from __future__ import annotations
@@ -30,7 +43,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +52,9 @@ import torch.nn.functional as torch_F
 from torch import nn
 
 from ... import functional as MF
-from ...data import load_dataset
-from ...data.datasets import Split
+from ...data import IMAGE_DATASETS, available_image_dataset, load_dataset, load_image_classification
+from ...data.datasets import Dataset, Split
+from ...functional._checks import check_choice
 from ...nn import (BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, block_activations, make_activation, make_cnn,
                    make_mlp)
 from .. import stats
@@ -60,6 +74,43 @@ _NORMS3 = ("batch", "group", "layer")
 def _digits(as_images: bool = True, n_train: int | None = None):
     """Digits with a fixed split (seeds vary the model, not the data); images in [0, 1] by default."""
     return load_dataset("digits", seed=0, as_images=as_images, n_train=n_train)
+
+
+#: How the texts name the data sets a full config may ask for.
+_SET_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+def _check_dataset(dataset: str, allowed: Sequence[str] = IMAGE_DATASETS) -> None:
+    """Full configs' ``dataset`` field: one of ``allowed``."""
+    check_choice(dataset, "dataset", allowed)
+
+
+def _image_set(name: str, n_train: int | None, standardize: bool, flatten: bool = False) -> Dataset:
+    """A full config's data: ``name`` with the fixed split (seed 0) and ``n_train`` training images.
+
+    Pixels stay in [0, 1] unless ``standardize``: then each channel is
+    z-scored with the training split's mean and (biased) std, one pair per
+    channel as torchvision's ``Normalize`` does. A per-pixel z-score, as
+    ``load_dataset`` applies to digits, would turn the rare ink on MNIST's
+    nearly constant border pixels into values in the hundreds.
+    ``flatten`` gives the MLPs their ``(N, C*H*W)`` rows.
+    """
+    data = load_image_classification(name, seed=0, n_train=n_train)
+    parts = ("train", "val", "test")
+    if standardize:
+        x = data.train.x  # (N, C, H, W)
+        mean = x.mean(dim=(0, 2, 3), keepdim=True)  # (N, C, H, W) -> (1, C, 1, 1)
+        std = x.std(dim=(0, 2, 3), correction=0, keepdim=True).clamp_min(1e-12)
+        data = replace(data, mean=mean[0], std=std[0],
+                       **{p: Split((getattr(data, p).x - mean) / std, getattr(data, p).y) for p in parts})
+    if flatten:  # (N, C, H, W) -> (N, C*H*W)
+        data = replace(data, **{p: Split(getattr(data, p).x.flatten(1), getattr(data, p).y) for p in parts})
+    return data
+
+
+def _data_name(results: Sequence[Result]) -> str:
+    """The data set(s) the results came from: their configs' ``dataset`` (full profile), else the quick digits."""
+    return ", ".join(sorted({_SET_NAMES[r["config"].get("dataset", "digits")] for r in results}))
 
 
 def _paired(results: Sequence[Result], a: str, b: str) -> stats.Interval:
@@ -232,32 +283,56 @@ class SmallBatchConfig:
     momentum: float = 0.9  # Wu & He's SGD momentum
 
 
+@dataclass(frozen=True)
+class FullSmallBatchConfig(SmallBatchConfig):
+    """A full-profile :class:`SmallBatchConfig` that also names its image set.
+
+    A subclass rather than a new field, so the quick configs keep exactly their
+    fields, and with them the keys of their stored results.
+    """
+
+    dataset: str = "digits"  # full: "cifar10" (CNN) / "fashion_mnist" (MLP) when their files are there
+
+    def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
+
+
 #: BN at the smallest batch must have a test error higher than GN's, and than its own at the
 #: largest batch, by more than this (one and a half percentage points on digits).
 SMALL_BATCH_MARGIN = 0.015
+#: Full profile on a public set: training images (320 batches of 32, so every batch size divides it).
+SMALL_BATCH_FULL_N_TRAIN = 10240
+#: The set each architecture's full config asks for: natural images for the CNN, Fashion-MNIST for the MLP.
+SMALL_BATCH_FULL_DATASETS = {"mlp": "fashion_mnist", "cnn": "cifar10"}
 
 
-def _small_batch_model(config: SmallBatchConfig, norm: str) -> nn.Module:
-    """One hidden layer: Linear(64, width) or a 3x3 conv block, with ``norm`` before ReLU, and a linear head.
+def _small_batch_model(config: SmallBatchConfig, norm: str, shape: tuple[int, ...]) -> nn.Module:
+    """One hidden layer: Linear(C*H*W, width) or a 3x3 conv block, with ``norm`` before ReLU, and a linear head.
 
-    The CNN's head flattens the (C, 8, 8) map instead of pooling it globally, so that a
+    ``shape`` is one input's (C, H, W): (1, 8, 8) for digits. The CNN's head
+    flattens the (channels, H, W) map instead of pooling it globally, so that a
     one-block network learns digits within a couple of epochs.
     """
+    c, h, w = shape
     if config.arch == "mlp":
-        return make_mlp(64, 10, depth=1, width=config.width, norm=norm)
-    blocks = make_cnn(1, 10, depth=1, channels=config.channels, norm=norm).blocks
-    return nn.Sequential(*blocks, nn.Flatten(), nn.Linear(config.channels * 64, 10))  # (N, C, 8, 8) -> (N, 10)
+        return make_mlp(c * h * w, 10, depth=1, width=config.width, norm=norm)
+    blocks = make_cnn(c, 10, depth=1, channels=config.channels, norm=norm).blocks
+    return nn.Sequential(*blocks, nn.Flatten(), nn.Linear(config.channels * h * w, 10))  # (N, C', H, W) -> (N, 10)
 
 
 def run_small_batch(config: SmallBatchConfig, seed: int) -> dict[str, Any]:
     """Test error of each norm at each batch size after the same number of epochs."""
     # Standardised pixels (train statistics), as images: the MLP flattens them.
-    data = load_dataset("digits", seed=0, as_images=True, standardize=True, n_train=config.n_train)
+    if isinstance(config, FullSmallBatchConfig):
+        data = _image_set(config.dataset, config.n_train, standardize=True)
+    else:
+        data = load_dataset("digits", seed=0, as_images=True, standardize=True, n_train=config.n_train)
+    shape = tuple(data.train.x.shape[1:])
     metrics: dict[str, float] = {}
     for norm in config.norms:
         for b in config.batch_sizes:
             seed_everything(seed)
-            model = _small_batch_model(config, norm)
+            model = _small_batch_model(config, norm, shape)
             cfg = TrainConfig(optimizer="sgd", lr=config.lr_at_32 * b / 32, momentum=config.momentum,
                               epochs=config.epochs, batch_size=b)
             hist = fit(model, data.train, None, cfg, seed=seed)
@@ -270,9 +345,15 @@ def run_small_batch(config: SmallBatchConfig, seed: int) -> dict[str, Any]:
 def configs_small_batch(profile: str) -> list[SmallBatchConfig]:
     if profile == "quick":
         return [SmallBatchConfig(arch="mlp"), SmallBatchConfig(arch="cnn")]
-    # 1056 = 33 * 32: every batch is full (a batch of one sample has no batch variance for BN).
+    # 1056 = 33 * 32 digits (10240 = 320 * 32 on a public set): every batch is full (a batch of one
+    # sample has no batch variance for BN).
     full = dict(batch_sizes=(2, 4, 8, 16, 32), n_train=1056, epochs=6, width=128, channels=16)
-    return [SmallBatchConfig(arch="mlp", **full), SmallBatchConfig(arch="cnn", **full)]
+    out = []
+    for arch in ("mlp", "cnn"):
+        dataset = available_image_dataset(SMALL_BATCH_FULL_DATASETS[arch])
+        n_train = full["n_train"] if dataset == "digits" else SMALL_BATCH_FULL_N_TRAIN
+        out.append(FullSmallBatchConfig(arch=arch, dataset=dataset, **dict(full, n_train=n_train)))
+    return out
 
 
 def verdict_small_batch(results: list[Result]) -> Verdict:
@@ -288,7 +369,7 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
         label = stats.combine([stats.decide(vs_gn, SMALL_BATCH_MARGIN, ">"), stats.decide(worse, SMALL_BATCH_MARGIN, ">")])
         labels.append(label)
         per_arch[arch] = {
-            "label": label, "smallest": lo, "largest": hi,
+            "label": label, "dataset": _data_name(rs), "smallest": lo, "largest": hi,
             "bn_minus_gn_at_smallest": vs_gn.to_dict(), "bn_smallest_minus_largest": worse.to_dict(),
             "gn_smallest_minus_largest": gn_worse.to_dict(),
             "bn_minus_ln_at_smallest": vs_ln.to_dict() if vs_ln else None,
@@ -304,9 +385,9 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
         lo, hi = p["smallest"], p["largest"]
         bn_lo, gn_lo, bn_hi = (p["mean_err"][k] for k in (f"batch_b{lo}", f"group_b{lo}", f"batch_b{hi}"))
         if lang == "en":
-            return (f"{arch.upper()} ({p['label']}): test error at B={lo} BN {bn_lo:.3f}, GN {gn_lo:.3f}, "
-                    f"BN at B={hi} {bn_hi:.3f}; BN - GN {g.fmt()}, BN small - large {w.fmt()}")
-        return (f"{arch.upper()}({p['label']}):B={lo} 时测试误差 BN {bn_lo:.3f},GN {gn_lo:.3f},"
+            return (f"{arch.upper()} on {p['dataset']} ({p['label']}): test error at B={lo} BN {bn_lo:.3f}, "
+                    f"GN {gn_lo:.3f}, BN at B={hi} {bn_hi:.3f}; BN - GN {g.fmt()}, BN small - large {w.fmt()}")
+        return (f"{p['dataset']} 上的 {arch.upper()}({p['label']}):B={lo} 时测试误差 BN {bn_lo:.3f},GN {gn_lo:.3f},"
                 f"B={hi} 时 BN {bn_hi:.3f};BN - GN {g.fmt()},BN 小批 - 大批 {w.fmt()}")
 
     arches = sorted(per_arch)
@@ -333,7 +414,7 @@ def figure_small_batch(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_xticks(sizes, [str(b) for b in sizes])
         ax.set_xlabel("batch size (lr scaled linearly)")
         ax.set_ylabel("test error (mean, 95% CI)")
-        ax.set_title(f"{arch.upper()} on digits, {len(rs)} seeds")
+        ax.set_title(f"{arch.upper()} on {_data_name(rs)}, {len(rs)} seeds")
         ax.legend()
     fig.suptitle("Small batches: BN vs GN vs LN (Wu & He 2018 protocol)")
     return [save_figure(fig, out_dir, "q07_small_batch.png")]
@@ -498,6 +579,21 @@ class SaturationConfig:
     batch_size: int = 128
 
 
+@dataclass(frozen=True)
+class FullSaturationConfig(SaturationConfig):
+    """A full-profile :class:`SaturationConfig` that also names its image set and training size (a subclass: see
+    :class:`FullSmallBatchConfig`)."""
+
+    dataset: str = "digits"  # full: "fashion_mnist" when its files are there
+    n_train: int | None = None  # training images (None: the whole training split)
+
+    def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
+
+
+#: Full profile on a public set: training images of the MLP experiments (claims 4, 5, 6 and 7).
+FULL_N_TRAIN = 20000
+
 #: A unit is saturated when its derivative is below this fraction of the maximum f'(0):
 #: |z| > 1.82 for tanh, |z| > 3.64 for sigmoid.
 SAT_DERIV_FRACTION = 0.1
@@ -516,14 +612,17 @@ def _saturation_threshold(activation: str) -> float:
 
 def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
     """Fraction of saturated units and the mean |centre| of pre-activations on the test set, after training."""
-    data = _digits(as_images=False)
+    if isinstance(config, FullSaturationConfig):
+        data = _image_set(config.dataset, config.n_train, standardize=True, flatten=True)
+    else:
+        data = _digits(as_images=False)
     metrics: dict[str, float] = {}
     series: dict[str, list[float]] = {}
     for act in config.activations:
         limit = _saturation_threshold(act)
         for norm in ("none", "batch"):
             seed_everything(seed)
-            model = make_mlp(64, 10, config.depth, config.width, activation=act, norm=norm)
+            model = make_mlp(data.num_features, 10, config.depth, config.width, activation=act, norm=norm)
             cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
             fit(model, data.train, None, cfg, seed=seed)
             pre, _ = block_activations(model, data.test.x)  # per layer (N, width)
@@ -539,7 +638,10 @@ def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
 def configs_saturation(profile: str) -> list[SaturationConfig]:
     if profile == "quick":
         return [SaturationConfig()]
-    return [SaturationConfig(depth=5, width=128, epochs=40, batch_size=64)]
+    dataset = available_image_dataset("fashion_mnist")
+    if dataset == "digits":
+        return [FullSaturationConfig(depth=5, width=128, epochs=40, batch_size=64)]
+    return [FullSaturationConfig(depth=5, width=128, epochs=10, batch_size=64, dataset=dataset, n_train=FULL_N_TRAIN)]
 
 
 def verdict_saturation(results: list[Result]) -> Verdict:
@@ -560,6 +662,7 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         **{f"sat_none_minus_bn_{a}": diffs[a].to_dict() for a in acts},
         **{f"centre_none_minus_bn_{a}": cdiffs[a].to_dict() for a in acts},
         "saturated": {k: v.to_dict() for k, v in arms.items()}, "centre": centres, "test_acc": accs,
+        "dataset": _data_name(results),
         "metrics": [f"{m}_{a}_{n}" for a in acts for m in ("sat", "centre", "acc") for n in ("none", "batch")],
     }
     en_parts = [
@@ -575,10 +678,10 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         f"{centres[f'{a}_batch']:.2f}(配对差 {cdiffs[a].fmt()}),测试准确率 {accs[f'{a}_none']:.3f} 对 {accs[f'{a}_batch']:.3f}"
         for a in acts
     ]
-    en = (f"On test digits after training (saturated: derivative < {SAT_DERIV_FRACTION:g} of its maximum; off-centre: "
-          f"mean |unit mean| / mean unit std): " + "; ".join(en_parts) + f". BN must lower both (difference > {SAT_MARGIN:g}): "
-          f"saturation {sat_label}, centring {centre_label}.")
-    zh = (f"训练后在测试集上(饱和:导数小于最大值的 {SAT_DERIV_FRACTION:g};偏离中心:各单元 |均值| 的平均除以各单元标准差的平均):"
+    en = (f"On the {evidence['dataset']} test set after training (saturated: derivative < {SAT_DERIV_FRACTION:g} "
+          f"of its maximum; off-centre: mean |unit mean| / mean unit std): " + "; ".join(en_parts)
+          + f". BN must lower both (difference > {SAT_MARGIN:g}): saturation {sat_label}, centring {centre_label}.")
+    zh = (f"训练后在 {evidence['dataset']} 测试集上(饱和:导数小于最大值的 {SAT_DERIV_FRACTION:g};偏离中心:各单元 |均值| 的平均除以各单元标准差的平均):"
           + ";".join(zh_parts) + f"。BN 须同时降低两者(差 > {SAT_MARGIN:g}):饱和 {sat_label},居中 {centre_label}。")
     return Verdict(label, en, zh, evidence)
 
@@ -596,7 +699,7 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_xticks(range(1, len(means) + 1))
         ax.set_xlabel("hidden layer")
         ax.set_ylabel(f"saturated fraction (|z| > {_saturation_threshold(act):.2f})")
-        ax.set_title(f"{act}, mean of {len(results)} seeds")
+        ax.set_title(f"{act} on {_data_name(results)}, mean of {len(results)} seeds")
         ax.legend()
     return [save_figure(fig, out_dir, "q07_saturation.png")]
 
@@ -649,18 +752,39 @@ class RNNConfig:
     mlp_width: int = 32  # the feed-forward contrast: 2 hidden layers of this width
 
 
+@dataclass(frozen=True)
+class FullRNNConfig(RNNConfig):
+    """A full-profile :class:`RNNConfig` that also names its image set and training size (a subclass: see
+    :class:`FullSmallBatchConfig`). The RNN reads one-channel images, so the set is digits, MNIST or
+    Fashion-MNIST."""
+
+    dataset: str = "digits"  # full: "fashion_mnist" (28 rows of 28 pixels) when its files are there
+    n_train: int | None = None  # training images (None: the whole training split)
+
+    def __post_init__(self) -> None:
+        _check_dataset(self.dataset, ("digits", "mnist", "fashion_mnist"))
+
+
 #: LN's gain in test accuracy (paired, LN - none) must be positive, and larger in the RNN than in the MLP.
 RNN_MARGIN = 0.0
 
 
 def run_rnn(config: RNNConfig, seed: int) -> dict[str, Any]:
-    """Test accuracy and loss of each arm after the same number of steps."""
-    data = _digits()
+    """Test accuracy and loss of each arm after the same number of steps.
+
+    A :class:`FullRNNConfig` adds the metric ``train_steps`` (Adam steps per arm), which quick results get
+    from the digits split's size.
+    """
+    full = isinstance(config, FullRNNConfig)
+    data = _image_set(config.dataset, config.n_train, standardize=False) if full else _digits()
+    _, _, rows, row_size = data.train.x.shape  # (N, 1, T, D): T rows of D pixels
     cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     metrics: dict[str, float] = {}
     series: dict[str, list[float]] = {}
-    models = {f"rnn_{n}": (lambda n=n: RowRNN(8, 8, config.hidden, 10, n)) for n in ("none", "layer", "batch")}
-    models.update({f"mlp_{n}": (lambda n=n: make_mlp(64, 10, 2, config.mlp_width, norm=n)) for n in ("none", "layer")})
+    models = {f"rnn_{n}": (lambda n=n: RowRNN(rows, row_size, config.hidden, 10, n))
+              for n in ("none", "layer", "batch")}
+    models.update({f"mlp_{n}": (lambda n=n: make_mlp(data.num_features, 10, 2, config.mlp_width, norm=n))
+                   for n in ("none", "layer")})
     for name, build in models.items():
         seed_everything(seed)
         model = build()
@@ -669,13 +793,18 @@ def run_rnn(config: RNNConfig, seed: int) -> dict[str, Any]:
         metrics[f"acc_{name}"] = res["acc"]
         metrics[f"loss_{name}"] = res["loss"] if math.isfinite(res["loss"]) else 1e9
         series[f"train_loss_{name}"] = hist.train_loss
+    if full:
+        metrics["train_steps"] = float(hist.steps)  # the same for every arm: same data, epochs and batch size
     return {"metrics": metrics, "series": series}
 
 
 def configs_rnn(profile: str) -> list[RNNConfig]:
     if profile == "quick":
         return [RNNConfig()]
-    return [RNNConfig(hidden=64, epochs=30, mlp_width=64)]
+    dataset = available_image_dataset("fashion_mnist")
+    if dataset == "digits":
+        return [FullRNNConfig(hidden=64, epochs=30, mlp_width=64)]
+    return [FullRNNConfig(hidden=64, epochs=10, mlp_width=64, dataset=dataset, n_train=FULL_N_TRAIN)]
 
 
 def verdict_rnn(results: list[Result]) -> Verdict:
@@ -699,15 +828,20 @@ def verdict_rnn(results: list[Result]) -> Verdict:
         **{f"acc_{k}": v.to_dict() for k, v in accs.items()},
         "metrics": [f"{m}_{n}" for m in ("acc", "loss") for n in accs],
     }
-    steps = math.ceil(len(_digits().train) / results[0]["config"]["batch_size"]) * results[0]["config"]["epochs"]
+    if "train_steps" in results[0]["metrics"]:
+        steps = int(results[0]["metrics"]["train_steps"])
+    else:  # quick results: the fixed digits split
+        steps = math.ceil(len(_digits().train) / results[0]["config"]["batch_size"]) * results[0]["config"]["epochs"]
+    evidence["dataset"] = _data_name(results)
     en = (
-        f"After {steps} Adam steps a row-by-row tanh RNN reaches test accuracy {accs['rnn_none'].fmt()} without a norm, "
+        f"On {evidence['dataset']}: after {steps} Adam steps a row-by-row tanh RNN reaches test accuracy "
+        f"{accs['rnn_none'].fmt()} without a norm, "
         f"{accs['rnn_layer'].fmt()} with LN and {accs['rnn_batch'].fmt()} with per-step BN; LN's paired gain is "
         f"{gain_rnn.fmt()} in the RNN and {gain_mlp.fmt()} in an MLP, so the RNN gain exceeds the MLP gain by "
         f"{mainly.fmt()} (both must be > {RNN_MARGIN:g}); LN - BN in the RNN {ln_vs_bn.fmt()}."
     )
     zh = (
-        f"训练 {steps} 步 Adam 后,逐行读图的 tanh RNN 测试准确率:无归一化 {accs['rnn_none'].fmt()},LN "
+        f"在 {evidence['dataset']} 上训练 {steps} 步 Adam 后,逐行读图的 tanh RNN 测试准确率:无归一化 {accs['rnn_none'].fmt()},LN "
         f"{accs['rnn_layer'].fmt()},逐时间步 BN {accs['rnn_batch'].fmt()};LN 的配对增益在 RNN 中为 {gain_rnn.fmt()},"
         f"在 MLP 中为 {gain_mlp.fmt()},RNN 增益比 MLP 增益多 {mainly.fmt()}(两者都须 > {RNN_MARGIN:g});"
         f"RNN 中 LN - BN 为 {ln_vs_bn.fmt()}。"
@@ -735,7 +869,7 @@ def figure_rnn(results: list[Result], out_dir: Path) -> list[Path]:
     axes[1].set_xticks(range(1, len(results[0]["series"]["train_loss_rnn_none"]) + 1))
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("training loss (mean over seeds)")
-    axes[1].set_title("Row-by-row RNN training")
+    axes[1].set_title(f"Row-by-row RNN training on {_data_name(results)}")
     axes[1].legend()
     return [save_figure(fig, out_dir, "q07_rnn.png")]
 
@@ -752,6 +886,18 @@ class InstanceConfig:
     epochs: int = 8  # 72 Adam steps at batch 128
     batch_size: int = 128
     lr: float = 1e-2  # Adam; enough to fit a 3-class task in the budget
+
+
+@dataclass(frozen=True)
+class FullInstanceConfig(InstanceConfig):
+    """A full-profile :class:`InstanceConfig` that also names its image set and training size (a subclass: see
+    :class:`FullSmallBatchConfig`)."""
+
+    dataset: str = "digits"  # full: "fashion_mnist" when its files are there
+    n_train: int | None = None  # training images (None: the whole training split)
+
+    def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
 
 
 #: Invariance: IN's output may move by less than this under x -> a x + b; BN's must move by more than INV_BN_MIN.
@@ -771,13 +917,17 @@ def _contrast_task(split: Split, levels: Sequence[float], gen: torch.Generator) 
 def run_instance(config: InstanceConfig, seed: int) -> dict[str, Any]:
     """Max output change under per-image a x + b for IN and BN; contrast-level accuracy of IN-first vs BN-first."""
     seed_everything(seed)
-    data = _digits()
+    if isinstance(config, FullInstanceConfig):
+        data = _image_set(config.dataset, config.n_train, standardize=False)
+    else:
+        data = _digits()
+    channels = data.train.x.shape[1]
     gen = torch.Generator().manual_seed(seed)
     x = data.test.x
     a = torch.empty(len(x), 1, 1, 1).uniform_(0.5, 2.0, generator=gen)  # per-image contrast
     b = torch.empty(len(x), 1, 1, 1).uniform_(-0.5, 0.5, generator=gen)  # per-image brightness
     metrics: dict[str, float] = {}
-    inorm, bnorm = InstanceNorm2d(1), BatchNorm2d(1)  # bnorm in training mode: batch statistics
+    inorm, bnorm = InstanceNorm2d(channels), BatchNorm2d(channels)  # bnorm in training mode: batch statistics
     with torch.no_grad():
         metrics["in_max_diff"] = float((inorm(a * x + b) - inorm(x)).abs().max())
         metrics["bn_max_diff"] = float((bnorm(a * x + b) - bnorm(x)).abs().max())
@@ -786,7 +936,7 @@ def run_instance(config: InstanceConfig, seed: int) -> dict[str, Any]:
     cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     for kind, first in (("instance", InstanceNorm2d), ("batch", BatchNorm2d)):
         seed_everything(seed)
-        model = nn.Sequential(first(1), make_mlp(64, len(config.levels), 1, config.width))
+        model = nn.Sequential(first(channels), make_mlp(data.num_features, len(config.levels), 1, config.width))
         fit(model, train, None, cfg, seed=seed)
         metrics[f"acc_level_{kind}"] = evaluate(model, test)["acc"]
     metrics["chance"] = 1.0 / len(config.levels)
@@ -796,7 +946,11 @@ def run_instance(config: InstanceConfig, seed: int) -> dict[str, Any]:
 def configs_instance(profile: str) -> list[InstanceConfig]:
     if profile == "quick":
         return [InstanceConfig()]
-    return [InstanceConfig(levels=(0.2, 0.4, 0.6, 0.8, 1.0), width=64, epochs=30)]
+    full = dict(levels=(0.2, 0.4, 0.6, 0.8, 1.0), width=64)
+    dataset = available_image_dataset("fashion_mnist")
+    if dataset == "digits":
+        return [FullInstanceConfig(epochs=30, **full)]
+    return [FullInstanceConfig(epochs=10, dataset=dataset, n_train=FULL_N_TRAIN, **full)]
 
 
 def verdict_instance(results: list[Result]) -> Verdict:
@@ -810,19 +964,21 @@ def verdict_instance(results: list[Result]) -> Verdict:
     evidence = {
         "tolerance": INV_TOL, "bn_min": INV_BN_MIN, "threshold": INV_ACC_MARGIN, "in_max_diff": in_diff,
         "bn_min_max_diff": bn_diff, "bn_minus_in_acc": gap.to_dict(), "chance": chance,
+        "dataset": _data_name(results),
         **{f"acc_level_{k}": v.to_dict() for k, v in acc.items()},
         "metrics": ["in_max_diff", "bn_max_diff", "acc_level_instance", "acc_level_batch"],
     }
     en = (
         f"Under a per-image change x -> a x + b (a in [0.5, 2], b in [-0.5, 0.5]) IN's output moves by at most "
         f"{in_diff:.1e} (tolerance {INV_TOL:g}) and BN's by at least {bn_diff:.2f} (threshold > {INV_BN_MIN:g}); "
-        f"predicting a digit's contrast level, an IN-first network reaches {acc['instance'].fmt()} (chance "
+        f"predicting an image's contrast level ({evidence['dataset']}), an IN-first network reaches "
+        f"{acc['instance'].fmt()} (chance "
         f"{chance:.2f}) and a BN-first one {acc['batch'].fmt()}, paired gap {gap.fmt()} (threshold > {INV_ACC_MARGIN:g}): "
         f"IN discards exactly the per-image contrast and brightness that style transfer wants gone."
     )
     zh = (
         f"对每张图做 x -> a x + b(a 取 [0.5, 2],b 取 [-0.5, 0.5]),IN 的输出至多变化 {in_diff:.1e}(容差 {INV_TOL:g}),"
-        f"BN 的输出至少变化 {bn_diff:.2f}(阈值 > {INV_BN_MIN:g});预测数字的对比度等级时,IN 在前的网络准确率 "
+        f"BN 的输出至少变化 {bn_diff:.2f}(阈值 > {INV_BN_MIN:g});预测图像的对比度等级时({evidence['dataset']}),IN 在前的网络准确率 "
         f"{acc['instance'].fmt()}(随机水平 {chance:.2f}),BN 在前的网络 {acc['batch'].fmt()},配对差 {gap.fmt()}"
         f"(阈值 > {INV_ACC_MARGIN:g}):IN 去掉的正是风格迁移想去掉的逐图对比度与亮度。"
     )
@@ -831,7 +987,7 @@ def verdict_instance(results: list[Result]) -> Verdict:
 
 def figure_instance(results: list[Result], out_dir: Path) -> list[Path]:
     plt = pyplot()
-    x = _digits().test.x[:1]
+    x = _digits().test.x[:1]  # the illustration's example image: bundled, so rendering needs no data files
     variants = [(1.0, 0.0), (0.5, 0.0), (2.0, -0.5)]
     fig = plt.figure(figsize=(10, 6.4))
     grid = fig.add_gridspec(3, len(variants) + 2)
@@ -849,7 +1005,7 @@ def figure_instance(results: list[Result], out_dir: Path) -> list[Path]:
     ax.bar([0, 1], [iv.mean for iv in ivs], color=["C1", "C0"])
     ax.axhline(results[0]["metrics"]["chance"], color="k", linestyle="--", linewidth=0.8, label="chance")
     ax.set_xticks([0, 1], ["IN first", "BN first"])
-    ax.set_ylabel(f"contrast-level test accuracy (mean of {len(results)} seeds)")
+    ax.set_ylabel(f"contrast-level test accuracy, {_data_name(results)} (mean of {len(results)} seeds)")
     ax.set_ylim(0, 1)
     ax.legend()
     fig.suptitle("Instance norm removes per-image contrast and brightness (x -> a x + b)")
@@ -872,6 +1028,18 @@ class LRSweepConfig:
     eval_every: int = 6  # steps between validation checks (the resolution of steps-to-target)
 
 
+@dataclass(frozen=True)
+class FullLRSweepConfig(LRSweepConfig):
+    """A full-profile :class:`LRSweepConfig` that also names its image set and training size (a subclass: see
+    :class:`FullSmallBatchConfig`)."""
+
+    dataset: str = "digits"  # full: "mnist", the paper's data set, when its files are there
+    n_train: int | None = None  # training images (None: the whole training split)
+
+    def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
+
+
 #: BN's steps to the target (best rate of each arm, paired) must be fewer by more than this.
 LR_SPEED_MARGIN = 0.0
 
@@ -882,7 +1050,10 @@ def _lrkey(lr: float) -> str:
 
 def run_lr_sweep(config: LRSweepConfig, seed: int) -> dict[str, Any]:
     """Steps to the target validation accuracy, final loss and divergence, per arm and learning rate."""
-    data = _digits(as_images=False)
+    if isinstance(config, FullLRSweepConfig):
+        data = _image_set(config.dataset, config.n_train, standardize=True, flatten=True)
+    else:
+        data = _digits(as_images=False)
     steps_per_epoch = math.ceil(len(data.train) / config.batch_size)
     budget = steps_per_epoch * config.epochs
     metrics: dict[str, float] = {"budget": float(budget)}
@@ -890,7 +1061,7 @@ def run_lr_sweep(config: LRSweepConfig, seed: int) -> dict[str, Any]:
     for norm in ("none", "batch"):
         for lr in config.lrs:
             seed_everything(seed)
-            model = make_mlp(64, 10, config.depth, config.width, activation="sigmoid", norm=norm)
+            model = make_mlp(data.num_features, 10, config.depth, config.width, activation="sigmoid", norm=norm)
             curve: list[float] = []
 
             def on_step(step: int, m: nn.Module, loss: torch.Tensor, curve: list[float] = curve) -> None:
@@ -916,7 +1087,12 @@ def run_lr_sweep(config: LRSweepConfig, seed: int) -> dict[str, Any]:
 def configs_lr_sweep(profile: str) -> list[LRSweepConfig]:
     if profile == "quick":
         return [LRSweepConfig()]
-    return [LRSweepConfig(lrs=(0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0), epochs=30, target=0.95)]
+    lrs = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+    dataset = available_image_dataset("mnist")
+    if dataset == "digits":
+        return [FullLRSweepConfig(lrs=lrs, epochs=30, target=0.95)]
+    # 334 steps per epoch: a validation check every 30 steps keeps the 12000-image evaluations cheap.
+    return [FullLRSweepConfig(lrs=lrs, epochs=10, target=0.95, eval_every=30, dataset=dataset, n_train=FULL_N_TRAIN)]
 
 
 def _largest_good_lr(results: Sequence[Result], norm: str, lrs: Sequence[float]) -> float:
@@ -941,6 +1117,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
         "threshold": LR_SPEED_MARGIN, "budget_steps": budget, "target": results[0]["config"]["target"],
         "best_steps_none_minus_bn": speed.to_dict(), "best_steps": {n: statistics.fmean(v) for n, v in best.items()},
         "largest_lr_reaching_target": largest, "divergence_rate": div, "final_val_loss": loss,
+        "dataset": _data_name(results),
         "metrics": [f"{m}_{n}_{_lrkey(lr)}" for m in ("steps", "final_loss") for n in ("none", "batch") for lr in lrs],
     }
     tgt = results[0]["config"]["target"]
@@ -948,7 +1125,8 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
     div_none = statistics.fmean(v for v in div["none"].values())
     div_bn = statistics.fmean(v for v in div["batch"].values())
     en = (
-        f"3x100 sigmoid MLP, plain SGD, batch 60: at each arm's best rate BN reaches {tgt:g} validation accuracy in "
+        f"3x100 sigmoid MLP on {evidence['dataset']}, plain SGD, batch 60: at each arm's best rate BN reaches {tgt:g} "
+        f"validation accuracy in "
         f"{statistics.fmean(best['batch']):.0f} steps vs {statistics.fmean(best['none']):.0f} without (paired saving "
         f"{speed.fmt()}, > {LR_SPEED_MARGIN:g}; {budget:.0f} steps budget, unreached counted as {budget:.0f} + one "
         f"check); the largest rate at which every seed reaches it is {largest['batch']:g} with BN and "
@@ -957,7 +1135,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
     )
     loss_zh = ",".join(f"lr {lr:g}:{loss['none'][_lrkey(lr)]:.3g} 对 {loss['batch'][_lrkey(lr)]:.3g}" for lr in lrs)
     zh = (
-        f"3x100 sigmoid MLP,普通 SGD,批大小 60:在各自最佳学习率下,BN 达到 {tgt:g} 验证准确率需 "
+        f"{evidence['dataset']} 上的 3x100 sigmoid MLP,普通 SGD,批大小 60:在各自最佳学习率下,BN 达到 {tgt:g} 验证准确率需 "
         f"{statistics.fmean(best['batch']):.0f} 步,无 BN 需 {statistics.fmean(best['none']):.0f} 步(配对节省 {speed.fmt()},"
         f"> {LR_SPEED_MARGIN:g};预算 {budget:.0f} 步,未达到记为 {budget:.0f} 加一次检查);所有种子都能达到目标的最大学习率:"
         f"有 BN {largest['batch']:g},无 BN {largest['none']:g};最终验证损失(无 BN 对有 BN){loss_zh};发散率 "
@@ -981,7 +1159,7 @@ def figure_lr_sweep(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].axhline(cfg["target"], color="k", linewidth=0.6)
     axes[0].set_xlabel("SGD step")
     axes[0].set_ylabel("validation accuracy (mean over seeds)")
-    axes[0].set_title("3x100 sigmoid MLP (Ioffe & Szegedy's setting)")
+    axes[0].set_title(f"3x100 sigmoid MLP (Ioffe & Szegedy's setting) on {_data_name(results)}")
     axes[0].legend(fontsize=7)
     for norm, label in (("none", "no BN"), ("batch", "BN")):
         axes[1].plot(lrs, [_mean_of(results, f"steps_{norm}_{_lrkey(lr)}") for lr in lrs], marker="o", label=label)
@@ -1032,13 +1210,14 @@ _CLAIMS = (
             "the batch size (Wu & He 2018), BN's test error at the smallest batch size exceeds GN's by more than 0.015 "
             "and exceeds BN's own at batch 32 by more than 0.015 (paired intervals), on an MLP and on a small CNN on "
             "digits (one hidden layer each); LN is shown as well. Quick profile: batch sizes 2 and 32, 2 epochs on 128 "
-            "training digits; full: 2, 4, 8, 16, 32, 6 epochs on 1056 training digits."
+            "training digits; full: 2, 4, 8, 16, 32, 6 epochs on 10240 training images, the CNN on CIFAR-10 and the "
+            "MLP on Fashion-MNIST (1056 training digits where their files are missing)."
         ),
         claim_zh=(
             "以相同的 epoch 数、SGD(动量 0.9)、学习率随批大小线性缩放(Wu 与 He 2018)训练,在最小批大小下 BN 的测试误差"
             "比 GN 高出 0.015 以上,并比批大小 32 时的 BN 高出 0.015 以上(配对区间),在 digits 的 MLP 与小 CNN(各一个隐藏层)上都检验;"
             "同时给出 LN。quick 只用批大小 2 和 32、128 个训练样本训练 2 个 epoch;full 用 2、4、8、16、32,"
-            "1056 个训练样本训练 6 个 epoch。"
+            "10240 张训练图像训练 6 个 epoch,CNN 用 CIFAR-10,MLP 用 Fashion-MNIST(缺少其数据文件时用 1056 个训练数字)。"
         ),
         metric="test error per norm and batch size",
         comparison="paired differences BN - GN at the smallest batch and BN(smallest) - BN(32), per architecture",
@@ -1084,13 +1263,14 @@ _CLAIMS = (
             "具有均值较小的、零中心的分布(第七题:BN 一般放在激活函数前面)。"
         ),
         claim_en=(
-            "In a trained MLP on digits (3x64; full: 5x128), BN placed before tanh (or sigmoid) lowers the fraction of saturated "
+            "In a trained MLP on digits (3x64; full: 5x128 on Fashion-MNIST, 20000 training images, where its files are "
+            "there), BN placed before tanh (or sigmoid) lowers the fraction of saturated "
             "units on the test set (derivative below 0.1 of its maximum: |z| > 1.82 for tanh, > 3.64 for sigmoid) "
             "and keeps the pre-activations centred (mean over units of |unit mean| / mean unit std): both paired "
             "differences no-BN - BN are > 0 for both activations. One holding and the other failing is NUANCED."
         ),
         claim_zh=(
-            "在 digits 上训练好的 MLP(3x64;full 为 5x128)中,在 tanh(或 sigmoid)之前加 BN 会降低测试集上饱和单元的比例(导数小于最大值的 "
+            "在 digits 上训练好的 MLP(3x64;full 为 5x128,有数据文件时在 Fashion-MNIST 的 20000 张训练图像上)中,在 tanh(或 sigmoid)之前加 BN 会降低测试集上饱和单元的比例(导数小于最大值的 "
             "0.1:tanh 为 |z| > 1.82,sigmoid 为 |z| > 3.64),并使预激活保持居中(各单元 |均值| 的平均除以各单元标准差的平均):"
             "两种激活下两个配对差(无 BN - 有 BN)都 > 0。一个成立、另一个不成立判为 NUANCED。"
         ),
@@ -1109,13 +1289,14 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="LN 归一化的维度是 [H,W,C],主要对 RNN 作用明显。",
         claim_en=(
-            "After the same number of Adam steps, a tanh RNN reading each 8x8 digit row by row reaches a higher test "
+            "After the same number of Adam steps, a tanh RNN reading each 8x8 digit row by row (full profile: each 28x28 "
+            "Fashion-MNIST image, 20000 training images, where its files are there) reaches a higher test "
             "accuracy with LN than without a norm (paired difference > 0), and LN's gain in the RNN exceeds its gain "
             "in a 2-layer MLP trained the same way (difference of paired gains > 0). BN over the batch (statistics per "
             "time step) is the contrast. A gain that is real but not larger than the MLP's makes the verdict NUANCED."
         ),
         claim_zh=(
-            "训练相同步数的 Adam 后,逐行读取 8x8 数字图像的 tanh RNN 加 LN 的测试准确率高于不加归一化(配对差 > 0),"
+            "训练相同步数的 Adam 后,逐行读取 8x8 数字图像(full:有数据文件时为 Fashion-MNIST 的 28x28 图像,20000 张训练图像)的 tanh RNN 加 LN 的测试准确率高于不加归一化(配对差 > 0),"
             "且 LN 在 RNN 中的增益大于在同样训练的两层 MLP 中的增益(配对增益之差 > 0)。以按批(每个时间步单独统计)的 BN 作对照。"
             "若增益存在但不大于 MLP 中的增益,判为 NUANCED。"
         ),
@@ -1137,13 +1318,14 @@ _CLAIMS = (
             "IN's output is invariant to a per-image change of contrast and brightness x -> a x + b (max change < 0.01) "
             "where BN's is not (> 0.1); consequently, on a task whose label is the image's contrast level (each digit "
             "scaled by 0.25, 0.5 or 1), a network whose first layer is IN is beaten by the same network with BN first "
-            "by more than 0.3 in test accuracy (paired). Style transfer itself is not run: this is the mechanism the "
+            "by more than 0.3 in test accuracy (paired); the full profile uses Fashion-MNIST images (20000 for training) "
+            "where its files are there. Style transfer itself is not run: this is the mechanism the "
             "note's sentence relies on (Ulyanov et al. 2016; Huang & Belongie 2017)."
         ),
         claim_zh=(
             "IN 的输出对逐图的对比度与亮度变化 x -> a x + b 不变(最大变化 < 0.01),BN 的输出则会变(> 0.1);因此在标签就是"
             "图像对比度等级的任务上(每个数字乘以 0.25、0.5 或 1),第一层为 IN 的网络的测试准确率比第一层为 BN 的同一网络低 "
-            "0.3 以上(配对)。这里没有真正做风格迁移:检验的是笔记那句话所依据的机制(Ulyanov 等 2016;Huang 与 Belongie 2017)。"
+            "0.3 以上(配对);full 在有数据文件时改用 Fashion-MNIST 图像(20000 张用于训练)。这里没有真正做风格迁移:检验的是笔记那句话所依据的机制(Ulyanov 等 2016;Huang 与 Belongie 2017)。"
         ),
         metric="max output change under x -> a x + b; contrast-level test accuracy",
         comparison="invariance tolerances; paired accuracy BN-first - IN-first",
@@ -1160,14 +1342,16 @@ _CLAIMS = (
         section=_SECTION,
         note_zh="BN 避免了梯度消失或爆炸,从而可以加速神经网络训练(可用更大学习率一说来自 Ioffe 与 Szegedy 2015)。",
         claim_en=(
-            "On the 3x100 sigmoid MLP of Ioffe & Szegedy's MNIST experiment (here on digits, plain SGD, batch 60), "
+            "On the 3x100 sigmoid MLP of Ioffe & Szegedy's MNIST experiment (here on digits; full profile: MNIST itself, "
+            "20000 training images, where its files are there; plain SGD, batch 60), "
             "with BN before each sigmoid, over learning rates 0.1, 1, 10 (full: 0.03 to 30): (a) at each arm's best rate, the steps to the target validation "
             "accuracy (0.9; full: 0.95) are fewer than without BN (paired difference > 0, unreached runs censored at the budget), and (b) "
             "the largest learning rate at which every seed reaches the target without diverging is larger. Final loss "
             "and divergence rate per rate are reported. Both hold: SUPPORTED; one: NUANCED."
         ),
         claim_zh=(
-            "在 Ioffe 与 Szegedy 的 MNIST 实验所用的 3x100 sigmoid MLP 上(这里用 digits、普通 SGD、批大小 60),在每个 sigmoid "
+            "在 Ioffe 与 Szegedy 的 MNIST 实验所用的 3x100 sigmoid MLP 上(这里用 digits,full 在有数据文件时就用 MNIST 的 "
+            "20000 张训练图像;普通 SGD、批大小 60),在每个 sigmoid "
             "前加 BN,学习率取 0.1、1、10(full 为 0.03 到 30):(a)在各自最佳的学习率下,达到目标验证准确率(0.9;full 为 0.95)所需步数少于无 BN(配对差 > 0,未达到的按预算截尾);"
             "(b)所有种子都能达到目标且不发散的最大学习率更大。同时报告每个学习率的最终损失与发散率。两者都成立为 SUPPORTED,"
             "只有一个为 NUANCED。"
@@ -1228,4 +1412,27 @@ QUESTION = Question(
     ),
     note_figures=(),
     claims=_CLAIMS,
+    full_profile_en=(
+        "Every claim runs 10 seeds (quick: 3 or 5). The small-batch test (Wu & He's protocol) spans batch sizes 2, "
+        "4, 8, 16 and 32 with 6 epochs on 10240 training images: the one-block CNN (16 channels) on CIFAR-10 and the "
+        "one-hidden-layer MLP (128 units) on Fashion-MNIST. On Fashion-MNIST (20000 training images, 10 epochs) the "
+        "saturation test trains 5x128 tanh and sigmoid MLPs, the LN-in-RNNs test reads each 28x28 image row by row "
+        "(64 hidden units, against a 2x64 MLP), and the instance-norm test uses five contrast levels; the "
+        "learning-rate sweep trains Ioffe & Szegedy's 3x100 sigmoid MLP on MNIST itself (20000 training images, 10 "
+        "epochs, seven rates from 0.03 to 30, target 0.95 validation accuracy). The axes test (batch 128, 16 "
+        "channels) and the weight-scale identity (scales 0.01 to 1000, a 16-layer MLP) check exact identities and "
+        "stay on digits activations. Where a set's files are missing its configs name digits and keep the earlier "
+        "digits sizes (1056 training digits for the small-batch test, 30 or 40 epochs for the others), so results "
+        "on different data never share a key."
+    ),
+    full_profile_zh=(
+        "每个论断都跑 10 个种子(quick 为 3 或 5 个)。小批量检验(Wu 与 He 的做法)取批大小 2、4、8、16、32,在 10240 张训练"
+        "图像上训练 6 个 epoch:单卷积块 CNN(16 个通道)用 CIFAR-10,单隐藏层 MLP(128 个单元)用 Fashion-MNIST。在 "
+        "Fashion-MNIST 上(20000 张训练图像,10 个 epoch),饱和检验训练 5x128 的 tanh 与 sigmoid MLP,LN 与 RNN 的检验逐行读取 "
+        "28x28 图像(64 个隐藏单元,对照为 2x64 的 MLP),IN 检验用五个对比度等级;学习率扫描在 MNIST 本身上训练 Ioffe 与 "
+        "Szegedy 的 3x100 sigmoid MLP(20000 张训练图像,10 个 epoch,七个学习率从 0.03 到 30,目标验证准确率 0.95)。"
+        "归一化维度检验(批大小 128,16 个通道)和权重尺度恒等式(尺度 0.01 到 1000,16 层 MLP)检验的是精确恒等式,仍在 "
+        "digits 的激活上进行。缺少某个数据集的文件时,其配置写明 digits 并沿用原先的 digits 规模(小批量检验 1056 个训练"
+        "数字,其余 30 或 40 个 epoch),因此不同数据上的结果绝不会共用同一个键。"
+    ),
 )

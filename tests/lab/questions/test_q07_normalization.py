@@ -6,6 +6,8 @@ import math
 import pytest
 import torch
 
+import mustknow.data.vision
+from mustknow.data import DatasetFallbackWarning
 from mustknow.lab.claims import PROFILES, Claim, Question
 from mustknow.lab.questions import q07_normalization as q
 
@@ -41,6 +43,7 @@ def test_question_record():
     assert all(name.startswith("mustknow.") for name in q.QUESTION.implemented_by)
 
 
+@pytest.mark.filterwarnings("ignore::mustknow.data.DatasetFallbackWarning")  # full configs without the files
 @pytest.mark.parametrize("claim", q.QUESTION.claims, ids=lambda c: c.id)
 def test_claim_records_validate(claim):
     assert isinstance(claim, Claim)
@@ -52,6 +55,7 @@ def test_claim_records_validate(claim):
     assert claim.figure is not None
 
 
+@pytest.mark.filterwarnings("ignore::mustknow.data.DatasetFallbackWarning")
 def test_full_small_batch_covers_wu_and_he_sizes():
     quick = q.configs_small_batch("quick")
     full = q.configs_small_batch("full")
@@ -62,6 +66,91 @@ def test_full_small_batch_covers_wu_and_he_sizes():
     assert all(c.n_train % b == 0 for c in quick + full for b in c.batch_sizes)
 
 
+#: The set each trained experiment's full configs ask for (claims 1 and 3 stay on digits).
+FULL_SETS = {
+    "q07.bn-small-batch": {"mlp": "fashion_mnist", "cnn": "cifar10"},
+    "q07.bn-before-activation-saturation": "fashion_mnist",
+    "q07.ln-helps-rnn": "fashion_mnist",
+    "q07.in-removes-contrast": "fashion_mnist",
+    "q07.bn-faster-larger-lr": "mnist",
+}
+
+
+def _asked(claim):
+    want = FULL_SETS[claim.id]
+    return [want[c["arch"]] if isinstance(want, dict) else want for c in claim.trial_configs("full")]
+
+
+def test_full_configs_ask_for_the_public_sets_when_their_files_are_there(image_data_root):
+    for claim in q.QUESTION.claims:
+        configs = claim.configs("full")
+        if claim.id not in FULL_SETS:  # exact identities: no data set field, digits as before
+            assert not any(hasattr(c, "dataset") for c in configs)
+            continue
+        assert [c.dataset for c in configs] == _asked(claim)
+        want = q.SMALL_BATCH_FULL_N_TRAIN if claim.id == "q07.bn-small-batch" else q.FULL_N_TRAIN
+        assert all(c.n_train == want for c in configs)
+    assert all(q.SMALL_BATCH_FULL_N_TRAIN % b == 0 for b in q.configs_small_batch("full")[0].batch_sizes)
+
+
+def test_full_configs_name_digits_and_keep_the_digits_sizes_without_the_files(monkeypatch):
+    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+    monkeypatch.setattr(mustknow.data.vision, "_warned", set())
+    with pytest.warns(DatasetFallbackWarning) as record:
+        configs = {c.id: c.configs("full") for c in q.QUESTION.claims if c.id in FULL_SETS}
+    assert sorted(str(w.message).split()[0] for w in record) == ["cifar10", "fashion_mnist", "mnist"]  # once each
+    assert all(cfg.dataset == "digits" for cfgs in configs.values() for cfg in cfgs)
+    assert {c.n_train for c in configs["q07.bn-small-batch"]} == {1056}
+    assert all(c.n_train is None for k, cfgs in configs.items() if k != "q07.bn-small-batch" for c in cfgs)
+    assert configs["q07.bn-before-activation-saturation"][0].epochs == 40
+
+
+def test_full_configs_reject_unknown_data_sets():
+    with pytest.raises(ValueError, match="dataset"):
+        q.FullSaturationConfig(dataset="imagenet")
+    with pytest.raises(ValueError, match="dataset"):  # the row-by-row RNN reads one-channel images
+        q.FullRNNConfig(dataset="cifar10")
+
+
+# Full-profile experiments shrunk to the fixture's tiny sets (240 training images after validation).
+TINY_FULL = {
+    q.run_small_batch: dict(batch_sizes=(2, 4), n_train=40, epochs=1, width=8, channels=2),
+    q.run_saturation: dict(depth=1, width=8, epochs=1, batch_size=512, n_train=40),
+    q.run_rnn: dict(hidden=4, epochs=1, batch_size=512, mlp_width=4, n_train=40),
+    q.run_instance: dict(width=4, epochs=1, batch_size=512, n_train=40),
+    q.run_lr_sweep: dict(lrs=(0.1, 1.0), depth=1, width=8, batch_size=512, epochs=1, eval_every=1, n_train=40),
+}
+
+
+@pytest.mark.parametrize("claim_id", sorted(FULL_SETS))
+def test_full_experiment_runs_on_the_public_sets(image_data_root, claim_id):
+    claim = CLAIMS[claim_id]
+    quick = claim.experiment(tiny(claim)[0], 0)
+    extra = {"train_steps"} if claim_id == "q07.ln-helps-rnn" else set()
+    for cfg in claim.configs("full"):
+        out = claim.experiment(dataclasses.replace(cfg, **TINY_FULL[claim.experiment]), 0)
+        assert set(out["metrics"]) == set(quick["metrics"]) | extra  # the same measurements as on digits
+        assert all(isinstance(v, float) and math.isfinite(v) for v in out["metrics"].values())
+        assert set(out["series"]) == set(quick["series"])
+        assert all(isinstance(v, float) for values in out["series"].values() for v in values)
+    if extra:
+        assert out["metrics"]["train_steps"] == 1.0  # 40 images, batch 512, one epoch
+
+
+def test_image_set_standardises_per_channel_with_training_statistics(image_data_root):
+    data = q._image_set("cifar10", 40, standardize=True)
+    assert data.name == "cifar10" and tuple(data.train.x.shape) == (40, 3, 32, 32)
+    x = data.train.x.transpose(0, 1).flatten(1)  # (N, C, H, W) -> (C, N*H*W)
+    torch.testing.assert_close(x.mean(1), torch.zeros(3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(x.std(1, correction=0), torch.ones(3), atol=1e-5, rtol=0)
+    assert data.mean.shape == data.std.shape == (3, 1, 1)
+    raw = q._image_set("cifar10", 40, standardize=False, flatten=True)
+    assert tuple(raw.test.x.shape) == (100, 3 * 32 * 32) and float(raw.test.x.min()) >= 0.0
+    expected = (raw.test.x.view(100, 3, 32, 32) - data.mean) / data.std  # the test split uses the training statistics
+    torch.testing.assert_close(data.test.x, expected)
+
+
+@pytest.mark.filterwarnings("ignore::mustknow.data.DatasetFallbackWarning")
 def test_lr_sweep_uses_the_papers_network():
     for profile in PROFILES:
         cfg = q.configs_lr_sweep(profile)[0]
@@ -284,6 +373,43 @@ def test_verdict_lr_sweep_undecided_speed():
         r["metrics"]["steps_batch_lr1"] += jitter
         r["metrics"]["reached_batch_lr10"] = 1.0
     assert q.verdict_lr_sweep(results).label == "INCONCLUSIVE"
+
+
+def test_verdict_small_batch_names_each_architectures_data_set():
+    quick = q.verdict_small_batch(_small_batch_results({"mlp": 0.4, "cnn": 0.3}))
+    assert quick.evidence["mlp"]["dataset"] == quick.evidence["cnn"]["dataset"] == "digits"
+    results = _small_batch_results({"mlp": 0.4, "cnn": 0.3})
+    for r in results:
+        r["config"]["dataset"] = q.SMALL_BATCH_FULL_DATASETS[r["config"]["arch"]]
+    v = q.verdict_small_batch(results)
+    assert (v.evidence["mlp"]["dataset"], v.evidence["cnn"]["dataset"]) == ("Fashion-MNIST", "CIFAR-10")
+    assert "MLP on Fashion-MNIST" in v.explanation_en and "CNN on CIFAR-10" in v.explanation_en
+    assert "Fashion-MNIST 上的 MLP" in v.explanation_zh and "CIFAR-10 上的 CNN" in v.explanation_zh
+
+
+@pytest.mark.parametrize("verdict, make, dataset, name", [
+    (q.verdict_saturation, lambda: _saturation_results(0.4, 0.5), "fashion_mnist", "Fashion-MNIST"),
+    (q.verdict_rnn, lambda: _rnn_results(0.1, 0.0), "fashion_mnist", "Fashion-MNIST"),
+    (q.verdict_instance, lambda: _instance_results(1e-4, 0.34), "fashion_mnist", "Fashion-MNIST"),
+    (q.verdict_lr_sweep, lambda: _lr_results(30.0, 50.0, False), "mnist", "MNIST"),
+    (q.verdict_lr_sweep, lambda: _lr_results(30.0, 50.0, False), "digits", "digits"),  # a full config's fallback
+], ids=["saturation", "rnn", "instance", "lr-sweep", "lr-sweep-digits"])
+def test_verdicts_name_the_data_set_of_full_results(verdict, make, dataset, name):
+    assert verdict(make()).evidence["dataset"] == "digits"  # quick results: no dataset field
+    results = make()
+    for r in results:
+        r["config"]["dataset"] = dataset
+    v = verdict(results)
+    assert v.evidence["dataset"] == name
+    assert name in v.explanation_en and name in v.explanation_zh
+
+
+def test_verdict_rnn_counts_the_steps_a_full_trial_took():
+    results = _rnn_results(0.1, 0.0)
+    assert "after 51 Adam steps" in q.verdict_rnn(results).explanation_en  # quick: 17 batches of 64 digits, 3 epochs
+    for r in results:
+        r["metrics"]["train_steps"] = 3130.0
+    assert "after 3130 Adam steps" in q.verdict_rnn(results).explanation_en
 
 
 # --------------------------------------------------------------------------- figures

@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+import mustknow.data.vision
 from mustknow.data import Dataset, DatasetFallbackWarning, Split
 from mustknow.lab import runner
 from mustknow.lab.claims import PROFILES, Claim, Question
@@ -33,6 +34,7 @@ def test_question_record():
         assert cited in q.QUESTION.answer_en
 
 
+@pytest.mark.filterwarnings("ignore::mustknow.data.DatasetFallbackWarning")  # full configs without the files
 @pytest.mark.parametrize("claim", q.QUESTION.claims, ids=lambda c: c.id)
 def test_claim_records_validate(claim):
     assert isinstance(claim, Claim)
@@ -58,12 +60,31 @@ def test_quick_configs_keep_their_fields_and_keys(arch):
     quick = claim.configs("quick")[0]
     assert (quick.lr, quick.norm_position) == (1e-2, "before")
     assert runner._key(f"{q.__name__}.run_placement", runner.plain_config(quick), 0) == QUICK_KEYS[arch]
-    full = claim.configs("full")
-    assert all(isinstance(c, q.FullPlacementConfig) and c.dataset == q.FULL_DATASETS[arch] for c in full)
     assert q.FULL_DATASETS == {"mlp": "mnist", "cnn": "cifar10"}
     name = {"mlp": "MNIST", "cnn": "CIFAR-10"}[arch]
     assert f"full profile: {name} where available, else digits" in claim.claim_en
     assert name in claim.claim_zh
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_full_configs_ask_for_the_public_set_when_its_files_are_there(image_data_root, arch):
+    full = CLAIMS[f"q10.bn-position-{arch}"].configs("full")
+    assert all(isinstance(c, q.FullPlacementConfig) for c in full)
+    assert {(c.dataset, c.n_train) for c in full} == {(q.FULL_DATASETS[arch], q.FULL_N_TRAIN[arch])}
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_full_configs_name_digits_without_the_files(monkeypatch, arch):
+    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+    monkeypatch.setattr(mustknow.data.vision, "_warned", set())
+    with pytest.warns(DatasetFallbackWarning, match=f"{q.FULL_DATASETS[arch]} is not available"):
+        full = CLAIMS[f"q10.bn-position-{arch}"].configs("full")
+    assert {(c.dataset, c.n_train) for c in full} == {("digits", None)}  # the whole digits training split
+
+
+def test_full_config_rejects_an_unknown_data_set():
+    with pytest.raises(ValueError, match="dataset"):
+        q.FullPlacementConfig(dataset="imagenet")
 
 
 def test_arms_of_one_seed_start_from_equal_weights():
@@ -91,15 +112,22 @@ def test_experiment_runs_tiny_and_returns_finite_metrics(arch):
     assert q.run_placement(cfg, 0) == out  # deterministic for a seed
 
 
-def test_full_config_falls_back_to_digits_and_says_so(monkeypatch):
-    monkeypatch.delenv("MUSTKNOW_DATA", raising=False)
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_full_config_runs_end_to_end_on_the_public_set(image_data_root, arch):
+    """A full arm on the fixture's tiny MNIST / CIFAR-10, shrunk: the quick arm's metrics, finite."""
+    full = CLAIMS[f"q10.bn-position-{arch}"].configs("full")[0]
+    cfg = dataclasses.replace(full, depth=1, width=4, steps=2, batch_size=16, n_train=40)
+    out = q.run_placement(cfg, 0)
+    assert set(out["metrics"]) == {"test_acc", "test_loss", "final_train_loss"}
+    assert all(isinstance(v, float) and math.isfinite(v) for v in out["metrics"].values())
+    assert 0.0 <= out["metrics"]["test_acc"] <= 1.0 and len(out["series"]["step_loss"]) == 2
+    assert q.run_placement(cfg, 0) == out
+
+
+def test_full_config_on_digits_uses_the_bundled_images():
     tiny = dict(arch="cnn", norm_position="after", width=4, steps=2, batch_size=256)
-    with pytest.warns(DatasetFallbackWarning, match="cifar10 is not available"):
-        out = q.run_placement(q.FullPlacementConfig(dataset="cifar10", **tiny), 0)
-    assert out["metrics"].pop("dataset_is_fallback") == 1.0
+    out = q.run_placement(q.FullPlacementConfig(dataset="digits", **tiny), 0)
     assert out == q.run_placement(q.PlacementConfig(**tiny), 0)  # the same digits images as the quick arm
-    digits = q.run_placement(q.FullPlacementConfig(dataset="digits", **dict(tiny, arch="mlp")), 0)
-    assert digits["metrics"]["dataset_is_fallback"] == 0.0
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
@@ -110,15 +138,19 @@ def test_full_config_builds_the_model_from_the_loaded_data(monkeypatch, arch):
     def split(n):
         return Split(torch.rand(n, 3, 6, 6, generator=gen), torch.arange(n) % 4)
 
-    def fake_loader(name, seed):
-        assert (name, seed) == ("cifar10", 0)
-        return Dataset(name="cifar10", task="classification", num_classes=4, train=split(16), val=split(4),
+    def fake_loader(name, seed, n_train, flatten):
+        assert (name, seed, n_train, flatten) == ("cifar10", 0, 16, arch == "mlp")
+        data = Dataset(name="cifar10", task="classification", num_classes=4, train=split(16), val=split(4),
                        test=split(8), feature_names=())
+        if flatten:
+            data = dataclasses.replace(data, **{p: Split(getattr(data, p).x.flatten(1), getattr(data, p).y)
+                                                for p in ("train", "val", "test")})
+        return data
 
     monkeypatch.setattr(q, "load_image_classification", fake_loader)
-    cfg = q.FullPlacementConfig(arch=arch, norm_position="before", width=4, steps=2, batch_size=8, dataset="cifar10")
+    cfg = q.FullPlacementConfig(arch=arch, norm_position="before", width=4, steps=2, batch_size=8, dataset="cifar10",
+                                n_train=16)
     out = q.run_placement(cfg, 0)
-    assert out["metrics"]["dataset_is_fallback"] == 0.0
     assert all(math.isfinite(v) for v in out["metrics"].values()) and len(out["series"]["step_loss"]) == 2
 
 
@@ -180,20 +212,18 @@ def test_verdict_rule(gains, noise, label, winner):
     assert v.evidence["equivalence_margin"] == q.EQUIVALENCE_MARGIN
     assert set(v.evidence["acc_after_minus_before"]) == {f"lr={lr:g}" for lr in q.LRS}
     assert "after minus before" in v.explanation_en
-    assert v.evidence["dataset_requested"] == "digits" and v.evidence["dataset_fallback_trials"] == 0
-    assert "used digits" not in v.explanation_en
+    assert v.evidence["dataset"] == "digits" and v.explanation_en.startswith("On digits,")
 
 
-def test_verdict_counts_trials_that_fell_back():
+@pytest.mark.parametrize("dataset,name", [("mnist", "MNIST"), ("cifar10", "CIFAR-10"), ("digits", "digits")])
+def test_verdict_names_the_data_set_of_full_results(dataset, name):
     results = _results((0.05, 0.04))
     for r in results:
-        r["config"]["dataset"] = "mnist"
-    for r in results[:3]:
-        r["metrics"]["dataset_is_fallback"] = 1.0
+        r["config"]["dataset"] = dataset
     v = q.verdict_placement(results)
-    assert v.evidence["dataset_requested"] == "mnist" and v.evidence["dataset_fallback_trials"] == 3
-    assert f"3 of {len(results)} trials asked for mnist but used digits" in v.explanation_en
-    assert "改用了 digits" in v.explanation_zh
+    assert v.evidence["dataset"] == name
+    assert v.explanation_en.startswith(f"On {name},") and v.explanation_zh.startswith(f"在 {name} 上")
+    assert not any("fallback" in key for key in v.evidence)
 
 
 def test_figure_renders_from_hand_made_results(tmp_path):
@@ -202,9 +232,14 @@ def test_figure_renders_from_hand_made_results(tmp_path):
     assert paths[0].stat().st_size > 0
 
 
-def test_full_plan_names_the_data_sets_asked_for(tmp_path):
+def test_full_plan_names_the_data_sets_asked_for(image_data_root, monkeypatch, tmp_path):
     from mustknow.lab.plan import plan
 
+    tmp_path = tmp_path / "results"  # apart from the fixture's data files
     lines = plan(q.QUESTION.claims, "full", tmp_path).lines()
     assert "    data sets asked for: mnist, cifar10" in lines  # one experiment serves both claims
     assert not any("data sets" in line for line in plan(q.QUESTION.claims, "quick", tmp_path).lines())
+    monkeypatch.delenv("MUSTKNOW_DATA")
+    monkeypatch.setattr(mustknow.data.vision, "_warned", set())
+    with pytest.warns(DatasetFallbackWarning):
+        assert "    data sets asked for: digits" in plan(q.QUESTION.claims, "full", tmp_path).lines()
