@@ -50,12 +50,13 @@ import torch
 import torch.nn.functional as torch_F
 
 from ... import functional as MF
-from ...data import Dataset, Split, available_image_dataset, load_dataset, load_image_classification
+from ...data import Dataset, load_dataset
 from ...nn import block_activations, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure, series_mean
+from ._images import FullData, data_fields, data_note, load_images
 
 __all__ = ["QUESTION"]
 
@@ -76,39 +77,6 @@ def _digits():
 #: heaviest claim (30 layers, 60 epochs) stays within minutes on one CPU thread.
 FULL_N_TRAIN = 10000
 
-#: How the data sets are named in verdict explanations.
-DATA_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
-
-
-@dataclass(frozen=True)
-class FullData:
-    """The data fields of a full-profile config, mixed into the experiment's own config class.
-
-    Quick configs lack these fields, so their dicts and hashes do not change.
-    A full config names the data its trials really use (see :func:`full_data`):
-    results computed on digits and on MNIST are different trials and never mix.
-    """
-
-    dataset: str = "digits"  # "mnist", "fashion_mnist", or "digits" when their files are not there
-    n_train: int | None = None  # training images kept from a public set; None: digits' whole training split
-
-
-def full_data(name: str, n_train: int = FULL_N_TRAIN) -> dict[str, Any]:
-    """A full config's data fields: ``name`` with ``n_train`` training images when its files are there, else digits.
-
-    Digits keeps its whole training split (``n_train=None``), so a fallback
-    config does not claim a size it does not have.
-
-    Raises:
-        ValueError: ``name`` is not a set :func:`~mustknow.data.available_image_dataset` knows.
-        TypeError: ``n_train`` is not an int.
-    """
-    if isinstance(n_train, bool) or not isinstance(n_train, int):
-        raise TypeError(f"n_train must be an int; got {type(n_train).__name__} {n_train!r}")
-    dataset = available_image_dataset(name)
-    return {"dataset": dataset, "n_train": None if dataset == "digits" else n_train}
-
-
 def mlp_data(config: Any) -> Dataset:
     """The data of one trial, as standardised feature vectors for an MLP.
 
@@ -116,49 +84,21 @@ def mlp_data(config: Any) -> Dataset:
     ``load_dataset("digits", seed=0)``: 64 pixels z-scored one by one with the
     training split's statistics. A full config naming a public set gets
     ``config.n_train`` of its training images (split seed 0, so every seed
-    sees the same data) flattened to ``C*H*W`` pixels and standardised with
-    the training split's mean and std per colour channel (torchvision's
-    ``Normalize`` recipe) -- not per pixel: MNIST's border pixels are 0 on
-    nearly every image, and per-pixel z-scores would turn a rare stroke there
-    into a value of hundreds.
+    sees the same data) as ``C*H*W`` pixels z-scored per colour channel with
+    the training split's statistics (see
+    :func:`~mustknow.data.load_image_classification`).
 
     Raises:
         TypeError: ``config`` is not a dataclass instance.
         ValueError, FileNotFoundError: from
-            :func:`~mustknow.data.load_image_classification` (unknown set,
-            ``n_train`` out of range, files missing or malformed).
+            :func:`~mustknow.data.load_image_classification` (``n_train`` out
+            of range, files missing or malformed).
     """
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         raise TypeError(f"config must be a dataclass instance; got {type(config).__name__}")
     if not isinstance(config, FullData) or config.dataset == "digits":
         return _digits()
-    data = load_image_classification(config.dataset, seed=0, n_train=config.n_train)
-    images = data.train.x  # (N, C, H, W)
-    mean = images.mean(dim=(0, 2, 3), keepdim=True)  # (N, C, H, W) -> (1, C, 1, 1)
-    std = images.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
-    std = torch.where(std > 0, std, torch.ones_like(std))  # a constant channel stays constant (as load_dataset)
-
-    def vectors(split: Split) -> Split:
-        return Split(((split.x - mean) / std).flatten(1), split.y)  # (N, C, H, W) -> (N, C*H*W)
-
-    return dataclasses.replace(data, train=vectors(data.train), val=vectors(data.val), test=vectors(data.test),
-                               mean=mean.flatten(), std=std.flatten())
-
-
-def data_note(results: Sequence[Result]) -> tuple[str, str, dict[str, Any]]:
-    """The data sets of full-profile results: a sentence in English and Chinese, and evidence fields.
-
-    Empty for quick results, whose configs name no data set (they all use digits).
-    """
-    used = sorted({(r["config"]["dataset"], r["config"].get("n_train")) for r in results
-                   if "dataset" in r["config"]}, key=str)
-    if not used:
-        return "", "", {}
-    en = ", ".join(f"{DATA_NAMES.get(d, d)} ({'its whole training split' if n is None else f'{n} training images'})"
-                   for d, n in used)
-    zh = "、".join(f"{DATA_NAMES.get(d, d)}({'全部训练集' if n is None else f'{n} 张训练图像'})" for d, n in used)
-    return (f" Data: {en}.", f"数据:{zh}。",
-            {"dataset": [d for d, _ in used], "n_train": [n for _, n in used]})
+    return load_images(config.dataset, config.n_train, standardize=True, flatten=True)
 
 
 def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none",
@@ -243,7 +183,7 @@ def configs_gradient_depth(profile: str) -> list[GradientDepthConfig]:
         cls, extra = GradientDepthConfig, {}
     else:
         cls = FullGradientDepthConfig
-        extra = {"width": 128, "grad_rows": 1079, "train_epochs": 10, "batch_size": 64, **full_data("mnist")}
+        extra = {"width": 128, "grad_rows": 1079, "train_epochs": 10, "batch_size": 64, **data_fields("mnist", FULL_N_TRAIN)}
     return [cls(activation=act, init=init, **extra) for act in _ACTS5 for init in ("default", _recommended_init(act))]
 
 
@@ -413,7 +353,7 @@ def configs_sign_agreement(profile: str) -> list[SignConfig]:
     """Sigmoid- and tanh-fed layers; the full profile: 64 minibatches, width 128, MNIST."""
     if profile == "quick":
         return [SignConfig(activation=act) for act in ("sigmoid", "tanh")]
-    return [FullSignConfig(activation=act, num_batches=64, width=128, **full_data("mnist"))
+    return [FullSignConfig(activation=act, num_batches=64, width=128, **data_fields("mnist", FULL_N_TRAIN))
             for act in ("sigmoid", "tanh")]
 
 
@@ -548,7 +488,7 @@ def configs_saturation(profile: str) -> list[SaturationConfig]:
     if profile == "quick":
         cls, extra = SaturationConfig, {}
     else:
-        cls, extra = FullSaturationConfig, {"width": 256, "depth": 10, **full_data("mnist")}
+        cls, extra = FullSaturationConfig, {"width": 256, "depth": 10, **data_fields("mnist", FULL_N_TRAIN)}
     return [cls(activation=act, scale=s, **extra) for act in ("tanh", "sigmoid") for s in _SCALES]
 
 
@@ -793,10 +733,10 @@ def _finite(results: Sequence[Result]) -> list[Result]:
 
 
 def _training_config(profile: str, dataset: str, **arms: Any) -> TrainingConfig:
-    """One arm of the trained-MLP claims; the full profile: 30 epochs, width 128, on ``dataset`` (see full_data)."""
+    """One arm of the trained-MLP claims; the full profile: 30 epochs, width 128, on ``dataset`` (see _images.data_fields)."""
     if profile == "quick":
         return TrainingConfig(**arms)
-    return FullTrainingConfig(epochs=30, width=128, **full_data(dataset), **arms)
+    return FullTrainingConfig(epochs=30, width=128, **data_fields(dataset, FULL_N_TRAIN), **arms)
 
 
 # --------------------------------------------------------------------------- claim 5: sparsity
@@ -1182,7 +1122,7 @@ def configs_deep_net(profile: str) -> list[DeepConfig]:
     if profile == "quick":
         grid = [DeepConfig(activation=a, init=i) for a in ("relu", "elu") for i in _DEEP_INITS]
         return grid + [DeepConfig(activation="relu", norm="batch")]
-    extra = {"width": 64, "epochs": 60, **full_data("mnist")}
+    extra = {"width": 64, "epochs": 60, **data_fields("mnist", FULL_N_TRAIN)}
     grid = [FullDeepConfig(activation=a, init=i, **extra) for a in _DEEP_ACTS for i in _DEEP_INITS]
     return grid + [FullDeepConfig(activation=a, init="default", norm="batch", **extra) for a in _DEEP_ACTS]
 

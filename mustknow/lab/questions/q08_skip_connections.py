@@ -52,7 +52,8 @@ from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, fit, predict_logits, recalibrate_batch_norm, seed_everything
 from ..figures import pyplot, save_figure
-from .q06_activations import FullData, data_note, full_data, mlp_data
+from ._images import FullData, data_fields, data_note
+from .q06_activations import mlp_data
 
 __all__ = ["QUESTION"]
 
@@ -153,7 +154,7 @@ def configs_gradients(profile: str) -> list[GradientConfig]:
     if profile == "quick":
         return [GradientConfig(residual=False), GradientConfig(residual=True)]
     extra = {"depths": (4, 8, 16, 32, 64), "grad_rows": 1079, "train_steps": 50,
-             **full_data("fashion_mnist", FULL_N_TRAIN["gradients"])}
+             **data_fields("fashion_mnist", FULL_N_TRAIN["gradients"])}
     return [FullGradientConfig(residual=False, **extra), FullGradientConfig(residual=True, **extra)]
 
 
@@ -289,7 +290,7 @@ def configs_degradation(profile: str) -> list[DegradationConfig]:
     """Plain and residual arms at two depths; the full profile: depths 4-32, width 64, 400 steps, Fashion-MNIST."""
     if profile == "quick":
         return [DegradationConfig(residual=r, depth=d) for r in (False, True) for d in (4, 16)]
-    extra = {"width": 64, "steps": 400, **full_data("fashion_mnist", FULL_N_TRAIN["degradation"])}
+    extra = {"width": 64, "steps": 400, **data_fields("fashion_mnist", FULL_N_TRAIN["degradation"])}
     return [FullDegradationConfig(residual=r, depth=d, **extra) for r in (False, True) for d in (4, 8, 16, 32)]
 
 

@@ -268,7 +268,7 @@ def test_full_results_name_their_data_set_in_the_verdict():
         r["config"].update(dataset="fashion_mnist", n_train=20000)
     v = q.verdict_degradation(results)
     assert "Fashion-MNIST (20000 training images)" in v.explanation_en and "Fashion-MNIST" in v.explanation_zh
-    assert v.evidence["dataset"] == ["fashion_mnist"]
+    assert v.evidence["dataset"] == "Fashion-MNIST"
     results = _gradient_results(-8.0, 0.5, 0.1)
     for r in results:
         r["config"].update(dataset="digits", n_train=None)

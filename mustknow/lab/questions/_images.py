@@ -1,0 +1,115 @@
+"""What the questions' full profiles share about their image data: choosing it, loading it, naming it.
+
+A full-profile config names the data set its trials use, resolved when the
+configs are made (:func:`data_fields`, through
+:func:`mustknow.data.available_image_dataset`): the public set when its files
+are there, else ``"digits"``. So a result computed on digits is never stored
+under a config that says MNIST, and no trial falls back on its own. Quick
+configs name no data set; they use the embedded digits as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...data import IMAGE_DATASETS, Dataset, available_image_dataset, load_image_classification
+from ...functional._checks import check_choice
+from ..claims import Result
+
+__all__ = ["TITLES", "FullData", "data_fields", "load_images", "data_title", "data_note"]
+
+#: How the report writes each data set's name.
+TITLES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+@dataclass(frozen=True)
+class FullData:
+    """The data fields of a full-profile config, mixed into an experiment's own config class.
+
+    A subclass ``class FullX(FullData, XConfig)`` keeps the quick ``XConfig``'s
+    fields (and so the keys of its stored results) and adds these two.
+    """
+
+    dataset: str = "digits"  # what data_fields resolved: a public set, or "digits" when its files are not there
+    n_train: int | None = None  # training images kept from a public set; None: the whole training split
+
+    def __post_init__(self) -> None:
+        check_choice(self.dataset, "dataset", IMAGE_DATASETS)
+        parent = getattr(super(), "__post_init__", None)  # the experiment's own config checks, if any
+        if parent is not None:
+            parent()
+
+
+def data_fields(name: str, n_train: int | None = None) -> dict[str, Any]:
+    """A full config's data fields: ``name`` with ``n_train`` training images when its files are there, else digits.
+
+    Digits keeps its whole training split (``n_train=None``), so a config that
+    fell back does not claim a size it does not have.
+
+    Raises:
+        ValueError: unknown ``name``.
+        TypeError: ``n_train`` neither an int nor None.
+
+    Warns:
+        DatasetFallbackWarning: once per process, when the files are missing.
+
+    Example:
+        >>> data_fields("digits", 1000)
+        {'dataset': 'digits', 'n_train': None}
+    """
+    if n_train is not None and (isinstance(n_train, bool) or not isinstance(n_train, int)):
+        raise TypeError(f"n_train must be an int or None; got {type(n_train).__name__} {n_train!r}")
+    dataset = available_image_dataset(name)
+    return {"dataset": dataset, "n_train": None if dataset == "digits" else n_train}
+
+
+def load_images(dataset: str, n_train: int | None = None, standardize: bool = False,
+                flatten: bool = False) -> Dataset:
+    """A full config's data set with the split every seed shares (split seed 0).
+
+    :func:`mustknow.data.load_image_classification` with ``seed=0``:
+    ``standardize`` z-scores each colour channel with the training split's
+    statistics, ``flatten`` gives MLPs ``(N, C*H*W)`` rows.
+
+    Raises:
+        ValueError, TypeError, FileNotFoundError: as
+            :func:`~mustknow.data.load_image_classification`.
+    """
+    return load_image_classification(dataset, seed=0, n_train=n_train, standardize=standardize, flatten=flatten)
+
+
+def data_title(results: Sequence[Result]) -> str:
+    """The data set(s) the results came from, for titles: their configs' ``dataset``, else the quick digits."""
+    return ", ".join(sorted({TITLES[r["config"].get("dataset", "digits")] for r in results}))
+
+
+def data_note(results: Sequence[Result]) -> tuple[str, str, dict[str, Any]]:
+    """A sentence naming the data of full-profile results (English, Chinese) and its evidence entries.
+
+    Empty for quick results, whose configs name no data set (they all use
+    digits). A full config naming digits fell back: the public set's files
+    were not there when the configs were made, and the sentence says so.
+
+    Raises:
+        ValueError: a config names a data set outside :data:`TITLES`.
+
+    Example:
+        >>> data_note([{"config": {"dataset": "mnist", "n_train": 20000}}])[0]
+        ' Data: MNIST (20000 training images).'
+    """
+    used = sorted({(r["config"]["dataset"], r["config"].get("n_train")) for r in results if "dataset" in r["config"]},
+                  key=str)
+    if not used:
+        return "", "", {}
+    for name, _ in used:
+        check_choice(name, "dataset", tuple(TITLES))
+    en = ", ".join(f"{TITLES[d]} ({'its whole training split' if n is None else f'{n} training images'})"
+                   for d, n in used)
+    zh = "、".join(f"{TITLES[d]}({'全部训练集' if n is None else f'{n} 张训练图像'})" for d, n in used)
+    if any(d == "digits" for d, _ in used):
+        en += "; digits because the public set's files were not there"
+        zh += ";使用 digits 是因为公开数据集的文件不存在"
+    return (f" Data: {en}.", f"数据:{zh}。",
+            {"dataset": ", ".join(TITLES[d] for d, _ in used), "n_train": [n for _, n in used]})
