@@ -61,7 +61,7 @@ from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure
-from .q04_l1_l2_dropout import data_note
+from ._images import data_note, data_title
 
 __all__ = ["QUESTION", "OverfitConfig", "FullOverfitConfig", "FULL_DATASET", "run_overfit", "TwoHeadMLP",
            "REGULARISERS"]
@@ -647,11 +647,6 @@ def verdict_all_regularisers(results: list[Result]) -> Verdict:
 # --------------------------------------------------------------------------- figures
 
 
-def _data_name(results: Sequence[Result]) -> str:
-    """The data set the results came from, as figure titles name it."""
-    return data_note(results)[2].get("dataset", "digits")
-
-
 def _gap_panels(results: Sequence[Result], key: str, xs: list[Any], x_of: Callable[[Any], float], xlabel: str,
                 title: str, out_dir: Path, name: str) -> Path:
     """Accuracy gap, loss gap and train/val accuracy against one config field: seeds as dots, mean with 95% CI."""
@@ -688,7 +683,7 @@ def figure_data_size(results: list[Result], out_dir: Path) -> list[Path]:
     sizes = sorted(arms, key=_size_key)
     n_of = {n: _mean(arms[n], "train_size") for n in sizes}
     return [_gap_panels(results, "n_train", sizes, n_of.__getitem__, "training images (log scale)",
-                        f"Train/validation gap vs training-set size (MLP on {_data_name(results)})", out_dir,
+                        f"Train/validation gap vs training-set size (MLP on {data_title(results)})", out_dir,
                         "q03_gap_vs_size.png")]
 
 
@@ -696,7 +691,7 @@ def figure_width(results: list[Result], out_dir: Path) -> list[Path]:
     widths = sorted(stats.by_config(results, "width"))
     n = int(_mean(results, "train_size"))
     return [_gap_panels(results, "width", widths, float, "hidden width (2 hidden layers, log scale)",
-                        f"Train/validation gap vs width at {n} training images ({_data_name(results)})", out_dir,
+                        f"Train/validation gap vs width at {n} training images ({data_title(results)})", out_dir,
                         "q03_gap_vs_width.png")]
 
 
@@ -716,7 +711,7 @@ def figure_iterations(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_xlabel("epoch (full-batch Adam steps)")
     ax.set_ylabel("cross-entropy (nats, log scale)")
     n = int(_mean(results, "train_size"))
-    ax.set_title(f"Train and validation loss vs epoch, {n} training images of {_data_name(results)} "
+    ax.set_title(f"Train and validation loss vs epoch, {n} training images of {data_title(results)} "
                  "(one line per seed)")
     ax.legend()
     return [save_figure(fig, out_dir, "q03_loss_vs_epoch.png")]
@@ -751,7 +746,7 @@ def figure_regulariser(regulariser: str, results: list[Result], out_dir: Path) -
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel("test loss (one line per fresh seed)")
     ax.set_title(f"Paired test loss, verdict: {eff.label}")
-    fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup ({_data_name(results)})")
+    fig.suptitle(f"{_NAMES[regulariser]} in the overfitting setup ({data_title(results)})")
     return [save_figure(fig, out_dir, f"q03_regulariser_{regulariser}.png")]
 
 
@@ -773,7 +768,7 @@ def figure_forest(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].set_yticks(range(len(regs)),
                        [f"{_NAMES[r]} ({effects[r].evidence['chosen']})" for r in regs])
     axes[0].invert_yaxis()
-    fig.suptitle(f"Regulariser effects on the {_data_name(results)} test split: paired mean change with 95% CI "
+    fig.suptitle(f"Regulariser effects on the {data_title(results)} test split: paired mean change with 95% CI "
                  "(green improves, red hurts, orange trade-off, grey inconclusive)", fontsize=10)
     return [save_figure(fig, out_dir, "q03_regulariser_forest.png")]
 

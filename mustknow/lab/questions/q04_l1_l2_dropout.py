@@ -27,7 +27,7 @@ The full profile trains the MLPs of claims 2, 4 and 5 on MNIST (LeCun et al.
 else on the bundled digits, and the config says so): a fixed stratified subset
 of ``FULL_N_TRAIN`` training images, the 12000-image validation part and the
 official 10000-image test set, flattened and standardised by
-:func:`load_standardised_images`. Claim 1 stays on diabetes (the L1 path is a
+:func:`mustknow.data.load_image_classification` (one mean and std per channel). Claim 1 stays on diabetes (the L1 path is a
 tabular regression, cross-checked against scikit-learn) and claim 3 on digits
 activations (a statistical check of the dropout op, for which the data only
 supply realistic non-negative activations).
@@ -37,8 +37,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +45,15 @@ import torch
 from torch import nn
 
 from ... import functional as MF
-from ...data import Dataset, Split, available_image_dataset, load_dataset, load_image_classification
-from ...data.vision import IMAGE_DATASETS
+from ...data import Dataset, load_dataset
 from ...nn import Dropout, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, evaluate, fit, predict_logits, seed_everything
+from ._images import FullData, data_fields, data_note, data_title, load_images
 
-__all__ = ["QUESTION", "DATA_NAMES", "FULL_N_TRAIN", "load_standardised_images", "full_data_fields", "data_note"]
+__all__ = ["QUESTION"]
 
 _SECTION = "四、l1、l2原理?dropout具体实现原理,随机还是固定,训练过程和测试过程如何控制,是针对sample还是batch?"
 
@@ -72,103 +71,23 @@ def _pkey(p: float) -> str:
     return f"p{round(100 * p):02d}"
 
 
-# --------------------------------------------------------------------------- full-profile data (also questions 3, 5)
+# --------------------------------------------------------------------------- full-profile data
 
-#: How texts name the data sets a full config can ask for.
-DATA_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 #: Training images of the full profile's public-set runs: a fixed stratified subset of MNIST's 48000
 #: (after the 12000 validation images), enough for every width here, a few minutes per arm on one CPU thread.
 FULL_N_TRAIN = 20_000
 
 
-def load_standardised_images(name: str, n_train: int | None = None, seed: int = 0) -> Dataset:
-    r"""An image set as flattened pixel vectors, standardised by one mean and std over all training pixels.
-
-    :math:`x \mapsto (x - \mu) / \sigma` with :math:`\mu, \sigma` the mean and
-    (population) standard deviation of every pixel value of the training
-    split, applied to all three splits. One scalar pair, not one per pixel:
-    MNIST's border pixels are almost always 0, and a per-pixel z-score would
-    turn the rare nonzero value into a spike of hundreds of standard
-    deviations; a single scale keeps the images as they are, on the unit
-    scale the MLPs' learning rates were chosen for.
-
-    Args:
-        name: ``"digits"``, ``"mnist"``, ``"fashion_mnist"`` or ``"cifar10"``
-            (see :func:`mustknow.data.load_image_classification`).
-        n_train: keep a stratified subset of this many training images.
-            Default ``None``: all.
-        seed: seed of the validation split and the subset. Default 0.
-
-    Returns:
-        Dataset with ``x`` (N, C*H*W) and ``mean``, ``std`` of shape (1,).
-
-    Raises:
-        ValueError: unknown ``name``, ``n_train`` out of range, or a training
-            split whose pixels are all equal.
-        FileNotFoundError: the set's files are missing.
-
-    Example:
-        >>> ds = load_standardised_images("digits")
-        >>> tuple(ds.train.x.shape[1:]), round(float(ds.train.x.std()), 3)
-        ((64,), 1.0)
-    """
-    data = load_image_classification(name, seed=seed, n_train=n_train, flatten=True)
-    x = data.train.x.double()
-    mean, std = x.mean(), x.std(unbiased=False)  # (N, F) -> (): one scale for every pixel
-    if not std > 0:
-        raise ValueError(f"{name}: every training pixel has the value {float(mean):g}; cannot standardise")
-    mean, std = mean.float(), std.float()
-    parts = {p: Split((getattr(data, p).x - mean) / std, getattr(data, p).y) for p in ("train", "val", "test")}
-    return replace(data, mean=mean.reshape(1), std=std.reshape(1), **parts)
-
-
-def full_data_fields(name: str = "mnist", n_train: int = FULL_N_TRAIN) -> dict[str, Any]:
-    """The data fields of a full config: ``name`` with ``n_train`` training images when its files are there.
-
-    Without them, :func:`mustknow.data.available_image_dataset` gives
-    ``"digits"`` (and warns), and the fields ask for all of its training images.
-
-    Example:
-        >>> full_data_fields("digits")
-        {'dataset': 'digits', 'n_train': None}
-    """
-    dataset = available_image_dataset(name)
-    return {"dataset": dataset, "n_train": None if dataset == "digits" else n_train}
-
-
 def _mlp_data(config: Any) -> Dataset:
-    """The quick path's standardised digits (fixed split), or the full config's set, standardised likewise."""
-    if hasattr(config, "dataset"):
-        return load_standardised_images(config.dataset, config.n_train)
-    return _digits()
+    """The quick path's standardised digits (fixed split), or the full config's set as pixel vectors.
 
-
-def data_note(results: Sequence[Result]) -> tuple[str, str, dict[str, Any]]:
-    """A sentence naming the data set of full-profile results (en, zh) and its evidence entry.
-
-    Full configs name their data set (``config["dataset"]``); quick configs
-    do not and always use digits, so for them all three parts are empty. A
-    full config naming digits is a fallback: the public set's files were missing.
-    When all results share one training-subset size (``n_train``), it is named too.
-
-    Raises:
-        ValueError: a config names a data set outside :data:`DATA_NAMES`.
+    A full config's images (MNIST, or digits when its files were missing) are
+    flattened and z-scored with one mean and std per colour channel from the
+    training split (:func:`mustknow.data.load_image_classification`).
     """
-    names = sorted({r["config"]["dataset"] for r in results if "dataset" in r["config"]})
-    unknown = [n for n in names if n not in DATA_NAMES]
-    if unknown:
-        raise ValueError(f"dataset {unknown[0]!r} must be one of {', '.join(IMAGE_DATASETS)}")
-    if not names:
-        return "", "", {}
-    shown = ", ".join(DATA_NAMES[n] for n in names)
-    fallback_en = " (the bundled digits: the public set's files were not there)" if "digits" in names else ""
-    fallback_zh = "(内置 digits:公开数据集的文件不存在)" if "digits" in names else ""
-    sizes = {r["config"].get("n_train") for r in results}
-    size = sizes.pop() if len(sizes) == 1 else None  # one subset size for all: say it
-    size_en = f", {size} training images" if size is not None else ""
-    size_zh = f",{size} 张训练图像" if size is not None else ""
-    return (f" Data: {shown}{size_en}{fallback_en}.", f"数据集:{shown}{size_zh}{fallback_zh}。",
-            {"dataset": shown})
+    if isinstance(config, FullData):
+        return load_images(config.dataset, config.n_train, standardize=True, flatten=True)
+    return _digits()
 
 
 # =========================================================================== claim 1: L1 path vs L2 path
@@ -379,11 +298,8 @@ class FirstLayerConfig:
 
 
 @dataclass(frozen=True)
-class FullFirstLayerConfig(FirstLayerConfig):
+class FullFirstLayerConfig(FullData, FirstLayerConfig):
     """A full-profile :class:`FirstLayerConfig` that names its data set (MNIST, or digits without its files)."""
-
-    dataset: str = "digits"  # what available_image_dataset("mnist") gave; see load_standardised_images
-    n_train: int | None = None  # training subset (FULL_N_TRAIN on MNIST); None: the whole training split
 
 
 #: L1 sparsity in the MLP: the mean fraction of exactly-zero first-layer weights must exceed this.
@@ -433,7 +349,7 @@ def run_first_layer(config: FirstLayerConfig, seed: int) -> dict[str, Any]:
 def configs_first_layer(profile: str) -> list[FirstLayerConfig]:
     if profile == "quick":
         return [FirstLayerConfig()]
-    return [FullFirstLayerConfig(width=128, epochs=40, batch_size=64, **full_data_fields())]
+    return [FullFirstLayerConfig(width=128, epochs=40, batch_size=64, **data_fields("mnist", FULL_N_TRAIN))]
 
 
 def verdict_first_layer(results: list[Result]) -> Verdict:
@@ -500,7 +416,7 @@ def figure_first_layer(results: list[Result], out_dir: Path) -> list[Path]:
     ax.set_title("Proximal L1: nonzero share per pixel")
     ax.set_xticks([])
     ax.set_yticks([])
-    name = data_note(results)[2].get("dataset", "digits")
+    name = data_title(results)
     fig.suptitle(f"{name[0].upper() + name[1:]} MLP: proximal L1 gives exact zeros, L2 weight decay only shrinks")
     return [save_figure(fig, out_dir, "q04_mlp_first_layer.png")]
 
@@ -685,11 +601,8 @@ class DropoutNetConfig:
 
 
 @dataclass(frozen=True)
-class FullDropoutNetConfig(DropoutNetConfig):
+class FullDropoutNetConfig(FullData, DropoutNetConfig):
     """A full-profile :class:`DropoutNetConfig` that names its data set (MNIST, or digits without its files)."""
-
-    dataset: str = "digits"  # what available_image_dataset("mnist") gave; see load_standardised_images
-    n_train: int | None = None  # training subset (FULL_N_TRAIN on MNIST); None: the whole training split
 
 
 #: Per-sample masks: the fraction of sample pairs in a batch with identical masks must stay below this.
@@ -788,7 +701,7 @@ def configs_dropout_net(profile: str) -> list[DropoutNetConfig]:
     if profile == "quick":
         return [DropoutNetConfig()]
     return [FullDropoutNetConfig(width=256, epochs=40, mc_samples=(1, 2, 5, 10, 20, 50, 100, 200, 500),
-                                 **full_data_fields())]
+                                 **data_fields("mnist", FULL_N_TRAIN))]
 
 
 def verdict_masks(results: list[Result]) -> Verdict:
@@ -845,7 +758,7 @@ def figure_masks(results: list[Result], out_dir: Path) -> list[Path]:
         ax.plot(range(1, len(mean) + 1), mean, color=f"C{0 if i == 0 else 3}", linewidth=2, label=f"{name} (mean)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation loss")
-    name = data_note(results)[2].get("dataset", "digits")
+    name = data_title(results)
     ax.set_title(f"{name[0].upper() + name[1:]} MLP, dropout p={results[0]['config']['p']:g}")
     ax.legend()
     fig.suptitle("Dropout masks are drawn per element and per sample")

@@ -26,7 +26,7 @@ The full profile trains claims 3 and 4 on Fashion-MNIST (Xiao et al. 2017,
 arXiv:1708.07747) where its files are present, else on digits, and the config
 names which (:func:`mustknow.data.available_image_dataset`): images flattened
 and standardised by one mean and std
-(:func:`~mustknow.lab.questions.q04_l1_l2_dropout.load_standardised_images`),
+(:func:`mustknow.data.load_image_classification` with ``standardize=True``),
 the split fixed by seed 0 as on digits. Fashion-MNIST rather than MNIST
 because an MLP overfits it visibly, so the train/validation gap of claim 4 and
 the validation differences of claim 3 have room to move. Claims 1 and 2 stay
@@ -52,7 +52,7 @@ from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, evaluate, fit, seed_everything
-from .q04_l1_l2_dropout import data_note, full_data_fields, load_standardised_images
+from ._images import FullData, data_fields, data_note, data_title, load_images
 
 __all__ = ["QUESTION"]
 
@@ -287,11 +287,8 @@ class GridConfig:
 
 
 @dataclass(frozen=True)
-class FullGridConfig(GridConfig):
+class FullGridConfig(FullData, GridConfig):
     """A full-profile :class:`GridConfig` that names its data set (Fashion-MNIST, or digits without its files)."""
-
-    dataset: str = "digits"  # what available_image_dataset("fashion_mnist") gave; see load_standardised_images
-    n_train: int | None = None  # training subset (FULL_GRID_N_TRAIN on Fashion-MNIST); None: all of digits
 
 
 #: Training images of the full grid on Fashion-MNIST: 157 minibatches of 64 per epoch, so 32 runs of
@@ -308,7 +305,7 @@ def run_adam_adamw(config: GridConfig, seed: int) -> dict[str, Any]:
     Quick configs train on digits; a :class:`FullGridConfig` on its own data set.
     """
     if isinstance(config, FullGridConfig):
-        data = load_standardised_images(config.dataset, config.n_train)
+        data = load_images(config.dataset, config.n_train, standardize=True, flatten=True)
     else:
         data = load_dataset("digits", seed=0)
     metrics: dict[str, float] = {}
@@ -342,7 +339,7 @@ def run_adam_adamw(config: GridConfig, seed: int) -> dict[str, Any]:
 def configs_adam_adamw(profile: str) -> list[GridConfig]:
     if profile == "quick":
         return [GridConfig()]
-    data = full_data_fields("fashion_mnist", FULL_GRID_N_TRAIN)
+    data = data_fields("fashion_mnist", FULL_GRID_N_TRAIN)
     epochs = 60 if data["dataset"] == "digits" else 20  # ~1000 minibatch steps on digits, ~3100 on Fashion-MNIST
     return [FullGridConfig(lrs=(3e-4, 1e-3, 3e-3, 1e-2), decays=(1e-3, 1e-2, 1e-1, 1.0), width=128, epochs=epochs,
                            batch_size=64, **data)]
@@ -429,7 +426,7 @@ def figure_adam_adamw(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_ylabel("learning rate")
         ax.set_title(f"{'Adam (coupled L2)' if opt == 'adam' else 'AdamW (decoupled)'}: validation loss")
         fig.colorbar(im, ax=ax)
-    name = data_note(results)[2].get("dataset", "digits")
+    name = data_title(results)
     fig.suptitle(f"Adam's weight_decay vs AdamW (Loshchilov & Hutter 2019), {name} MLP, mean over seeds")
     return [save_figure(fig, out_dir, "q05_adam_vs_adamw.png")]
 
@@ -454,7 +451,7 @@ class SweepConfig:
 class FullSweepConfig(SweepConfig):
     """A full-profile :class:`SweepConfig` that names its data set (Fashion-MNIST, or digits without its files)."""
 
-    dataset: str = "digits"  # what available_image_dataset("fashion_mnist") gave; see load_standardised_images
+    dataset: str = "digits"  # what available_image_dataset("fashion_mnist") gave; see _images.load_images
 
 
 #: Training images of the full sweep on Fashion-MNIST: few enough that a 784-256-10 MLP (200k weights)
@@ -474,7 +471,7 @@ def run_decay_sweep(config: SweepConfig, seed: int) -> dict[str, Any]:
     Quick configs train on ``n_train`` digits; a :class:`FullSweepConfig` on its own data set.
     """
     if isinstance(config, FullSweepConfig):
-        data = load_standardised_images(config.dataset, config.n_train)
+        data = load_images(config.dataset, config.n_train, standardize=True, flatten=True)
     else:
         data = load_dataset("digits", seed=0, n_train=config.n_train)
     metrics: dict[str, float] = {}
@@ -560,7 +557,7 @@ def figure_decay_sweep(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].set_title("Weight norm")
     axes[1].set_title("Train and validation loss: the gap")
     axes[2].set_title("Train and validation accuracy")
-    name = data_note(results)[2].get("dataset", "digits")
+    name = data_title(results)
     fig.suptitle(f"Weight-decay sweep, SGD + momentum, {results[0]['config']['n_train']} training images ({name})")
     return [save_figure(fig, out_dir, "q05_decay_sweep.png")]
 

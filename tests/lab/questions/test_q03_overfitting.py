@@ -337,7 +337,7 @@ def test_full_verdicts_name_the_data_set(image_data_root):
     res = [{"config": dataclasses.asdict(cfg), "seed": s, **q.run_overfit(cfg, s)} for s in (0, 1)]
     v = q.verdict_iterations(res)
     assert v.evidence["dataset"] == "Fashion-MNIST"
-    assert v.explanation_en.endswith(" Data: Fashion-MNIST, 20 training images.")
-    assert "数据集:Fashion-MNIST" in v.explanation_zh
+    assert v.explanation_en.endswith(" Data: Fashion-MNIST (20 training images).")
+    assert "数据:Fashion-MNIST" in v.explanation_zh
     quick = [result(s, val_rise=0.5, train_fall=0.1) for s in range(3)]
     assert "dataset" not in q.verdict_iterations(quick).evidence  # quick results: digits, said by the claim

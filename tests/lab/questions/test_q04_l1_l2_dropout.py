@@ -303,26 +303,12 @@ def test_full_configs_ask_for_mnist_when_its_files_are_there_else_digits(image_d
     assert q.configs_dropout_net("full")[0].n_train is None  # all 1079 training digits
 
 
-def test_load_standardised_images_uses_one_training_scale(image_data_root):
-    ds = q.load_standardised_images("mnist", n_train=100)
+def test_full_data_is_mnist_pixels_standardised_per_channel(image_data_root):
+    ds = q._mlp_data(q.FullFirstLayerConfig(dataset="mnist", n_train=100))
     assert ds.name == "mnist" and tuple(ds.train.x.shape) == (100, 784)
     assert float(ds.train.x.mean()) == pytest.approx(0.0, abs=1e-5)
     assert float(ds.train.x.std(unbiased=False)) == pytest.approx(1.0, abs=1e-4)
-    assert ds.mean.shape == ds.std.shape == (1,)
-    raw = q.load_image_classification("mnist", n_train=100, flatten=True)
-    assert torch.allclose(ds.test.x * ds.std + ds.mean, raw.test.x, atol=1e-5)  # same affine map on every split
-    with pytest.raises(ValueError, match="name='svhn' must be one of"):
-        q.load_standardised_images("svhn")
-
-
-def test_load_standardised_images_rejects_constant_images(tmp_path, monkeypatch):
-    from mustknow.data import Split, save_image_set
-
-    part = Split(torch.zeros(60, 1, 28, 28), torch.arange(60) % 10)
-    save_image_set("mnist", tmp_path, part, part)
-    monkeypatch.setenv("MUSTKNOW_DATA", str(tmp_path))
-    with pytest.raises(ValueError, match="every training pixel has the value 0; cannot standardise"):
-        q.load_standardised_images("mnist")
+    assert q._mlp_data(q.FirstLayerConfig()).train.x.shape[1] == 64  # quick: the standardised digits
 
 
 def test_full_configs_run_end_to_end_on_small_mnist_and_verdicts_name_it(image_data_root):
@@ -339,14 +325,5 @@ def test_full_configs_run_end_to_end_on_small_mnist_and_verdicts_name_it(image_d
                          (q.verdict_ensemble, runs[q.run_dropout_net])):
         v = verdict(res)
         assert v.evidence["dataset"] == "MNIST"
-        assert "Data: MNIST, 50 training images." in v.explanation_en
-        assert "数据集:MNIST" in v.explanation_zh
-
-
-def test_data_note_names_full_data_sets_and_nothing_for_quick():
-    quick = [{"config": {"width": 8}}]
-    assert q.data_note(quick) == ("", "", {})
-    en, zh, ev = q.data_note([{"config": {"dataset": "digits", "n_train": None}}])
-    assert ev == {"dataset": "digits"} and "files were not there" in en and "文件不存在" in zh
-    with pytest.raises(ValueError, match="dataset 'svhn' must be one of digits, mnist"):
-        q.data_note([{"config": {"dataset": "svhn"}}])
+        assert "Data: MNIST (50 training images)." in v.explanation_en
+        assert "数据:MNIST(50 张训练图像)" in v.explanation_zh

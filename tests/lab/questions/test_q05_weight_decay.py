@@ -280,5 +280,5 @@ def test_full_configs_run_end_to_end_on_small_fashion_mnist_and_verdicts_name_it
     for verdict, run in ((q.verdict_adam_adamw, q.run_adam_adamw), (q.verdict_decay_sweep, q.run_decay_sweep)):
         v = verdict(runs[run])
         assert v.evidence["dataset"] == "Fashion-MNIST"
-        assert "Data: Fashion-MNIST, 50 training images." in v.explanation_en
-        assert "数据集:Fashion-MNIST" in v.explanation_zh
+        assert "Data: Fashion-MNIST (50 training images)." in v.explanation_en
+        assert "数据:Fashion-MNIST" in v.explanation_zh
