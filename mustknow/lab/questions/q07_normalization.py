@@ -33,7 +33,7 @@ Szegedy's MNIST network. Each full config names its set (``dataset``),
 resolved by :func:`mustknow.data.available_image_dataset` when the configs are
 built: without the files it names digits and keeps the earlier full sizes, so
 results on different data never share a key. Standardised inputs are z-scored
-per channel with the training split's statistics (see :func:`_image_set`).
+per channel with the training split's statistics (see :func:`mustknow.data.load_image_classification`).
 Claims 1 and 3 are exact identities checked on digits activations; a larger
 image set adds nothing to them, so their full configs stay on digits.
 """
@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,14 @@ import torch.nn.functional as torch_F
 from torch import nn
 
 from ... import functional as MF
-from ...data import IMAGE_DATASETS, available_image_dataset, load_dataset, load_image_classification
-from ...data.datasets import Dataset, Split
+from ...data import IMAGE_DATASETS, available_image_dataset, load_dataset
+from ...data.datasets import Split
 from ...functional._checks import check_choice
 from ...nn import (BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, block_activations, make_activation, make_cnn,
                    make_mlp)
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ._images import data_title, load_images
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure
 
@@ -76,41 +77,11 @@ def _digits(as_images: bool = True, n_train: int | None = None):
     return load_dataset("digits", seed=0, as_images=as_images, n_train=n_train)
 
 
-#: How the texts name the data sets a full config may ask for.
-_SET_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 
 
 def _check_dataset(dataset: str, allowed: Sequence[str] = IMAGE_DATASETS) -> None:
     """Full configs' ``dataset`` field: one of ``allowed``."""
     check_choice(dataset, "dataset", allowed)
-
-
-def _image_set(name: str, n_train: int | None, standardize: bool, flatten: bool = False) -> Dataset:
-    """A full config's data: ``name`` with the fixed split (seed 0) and ``n_train`` training images.
-
-    Pixels stay in [0, 1] unless ``standardize``: then each channel is
-    z-scored with the training split's mean and (biased) std, one pair per
-    channel as torchvision's ``Normalize`` does. A per-pixel z-score, as
-    ``load_dataset`` applies to digits, would turn the rare ink on MNIST's
-    nearly constant border pixels into values in the hundreds.
-    ``flatten`` gives the MLPs their ``(N, C*H*W)`` rows.
-    """
-    data = load_image_classification(name, seed=0, n_train=n_train)
-    parts = ("train", "val", "test")
-    if standardize:
-        x = data.train.x  # (N, C, H, W)
-        mean = x.mean(dim=(0, 2, 3), keepdim=True)  # (N, C, H, W) -> (1, C, 1, 1)
-        std = x.std(dim=(0, 2, 3), correction=0, keepdim=True).clamp_min(1e-12)
-        data = replace(data, mean=mean[0], std=std[0],
-                       **{p: Split((getattr(data, p).x - mean) / std, getattr(data, p).y) for p in parts})
-    if flatten:  # (N, C, H, W) -> (N, C*H*W)
-        data = replace(data, **{p: Split(getattr(data, p).x.flatten(1), getattr(data, p).y) for p in parts})
-    return data
-
-
-def _data_name(results: Sequence[Result]) -> str:
-    """The data set(s) the results came from: their configs' ``dataset`` (full profile), else the quick digits."""
-    return ", ".join(sorted({_SET_NAMES[r["config"].get("dataset", "digits")] for r in results}))
 
 
 def _paired(results: Sequence[Result], a: str, b: str) -> stats.Interval:
@@ -324,7 +295,7 @@ def run_small_batch(config: SmallBatchConfig, seed: int) -> dict[str, Any]:
     """Test error of each norm at each batch size after the same number of epochs."""
     # Standardised pixels (train statistics), as images: the MLP flattens them.
     if isinstance(config, FullSmallBatchConfig):
-        data = _image_set(config.dataset, config.n_train, standardize=True)
+        data = load_images(config.dataset, config.n_train, standardize=True)
     else:
         data = load_dataset("digits", seed=0, as_images=True, standardize=True, n_train=config.n_train)
     shape = tuple(data.train.x.shape[1:])
@@ -369,7 +340,7 @@ def verdict_small_batch(results: list[Result]) -> Verdict:
         label = stats.combine([stats.decide(vs_gn, SMALL_BATCH_MARGIN, ">"), stats.decide(worse, SMALL_BATCH_MARGIN, ">")])
         labels.append(label)
         per_arch[arch] = {
-            "label": label, "dataset": _data_name(rs), "smallest": lo, "largest": hi,
+            "label": label, "dataset": data_title(rs), "smallest": lo, "largest": hi,
             "bn_minus_gn_at_smallest": vs_gn.to_dict(), "bn_smallest_minus_largest": worse.to_dict(),
             "gn_smallest_minus_largest": gn_worse.to_dict(),
             "bn_minus_ln_at_smallest": vs_ln.to_dict() if vs_ln else None,
@@ -414,7 +385,7 @@ def figure_small_batch(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_xticks(sizes, [str(b) for b in sizes])
         ax.set_xlabel("batch size (lr scaled linearly)")
         ax.set_ylabel("test error (mean, 95% CI)")
-        ax.set_title(f"{arch.upper()} on {_data_name(rs)}, {len(rs)} seeds")
+        ax.set_title(f"{arch.upper()} on {data_title(rs)}, {len(rs)} seeds")
         ax.legend()
     fig.suptitle("Small batches: BN vs GN vs LN (Wu & He 2018 protocol)")
     return [save_figure(fig, out_dir, "q07_small_batch.png")]
@@ -613,7 +584,7 @@ def _saturation_threshold(activation: str) -> float:
 def run_saturation(config: SaturationConfig, seed: int) -> dict[str, Any]:
     """Fraction of saturated units and the mean |centre| of pre-activations on the test set, after training."""
     if isinstance(config, FullSaturationConfig):
-        data = _image_set(config.dataset, config.n_train, standardize=True, flatten=True)
+        data = load_images(config.dataset, config.n_train, standardize=True, flatten=True)
     else:
         data = _digits(as_images=False)
     metrics: dict[str, float] = {}
@@ -662,7 +633,7 @@ def verdict_saturation(results: list[Result]) -> Verdict:
         **{f"sat_none_minus_bn_{a}": diffs[a].to_dict() for a in acts},
         **{f"centre_none_minus_bn_{a}": cdiffs[a].to_dict() for a in acts},
         "saturated": {k: v.to_dict() for k, v in arms.items()}, "centre": centres, "test_acc": accs,
-        "dataset": _data_name(results),
+        "dataset": data_title(results),
         "metrics": [f"{m}_{a}_{n}" for a in acts for m in ("sat", "centre", "acc") for n in ("none", "batch")],
     }
     en_parts = [
@@ -699,7 +670,7 @@ def figure_saturation(results: list[Result], out_dir: Path) -> list[Path]:
         ax.set_xticks(range(1, len(means) + 1))
         ax.set_xlabel("hidden layer")
         ax.set_ylabel(f"saturated fraction (|z| > {_saturation_threshold(act):.2f})")
-        ax.set_title(f"{act} on {_data_name(results)}, mean of {len(results)} seeds")
+        ax.set_title(f"{act} on {data_title(results)}, mean of {len(results)} seeds")
         ax.legend()
     return [save_figure(fig, out_dir, "q07_saturation.png")]
 
@@ -776,7 +747,7 @@ def run_rnn(config: RNNConfig, seed: int) -> dict[str, Any]:
     from the digits split's size.
     """
     full = isinstance(config, FullRNNConfig)
-    data = _image_set(config.dataset, config.n_train, standardize=False) if full else _digits()
+    data = load_images(config.dataset, config.n_train, standardize=False) if full else _digits()
     _, _, rows, row_size = data.train.x.shape  # (N, 1, T, D): T rows of D pixels
     cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     metrics: dict[str, float] = {}
@@ -832,7 +803,7 @@ def verdict_rnn(results: list[Result]) -> Verdict:
         steps = int(results[0]["metrics"]["train_steps"])
     else:  # quick results: the fixed digits split
         steps = math.ceil(len(_digits().train) / results[0]["config"]["batch_size"]) * results[0]["config"]["epochs"]
-    evidence["dataset"] = _data_name(results)
+    evidence["dataset"] = data_title(results)
     en = (
         f"On {evidence['dataset']}: after {steps} Adam steps a row-by-row tanh RNN reaches test accuracy "
         f"{accs['rnn_none'].fmt()} without a norm, "
@@ -869,7 +840,7 @@ def figure_rnn(results: list[Result], out_dir: Path) -> list[Path]:
     axes[1].set_xticks(range(1, len(results[0]["series"]["train_loss_rnn_none"]) + 1))
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("training loss (mean over seeds)")
-    axes[1].set_title(f"Row-by-row RNN training on {_data_name(results)}")
+    axes[1].set_title(f"Row-by-row RNN training on {data_title(results)}")
     axes[1].legend()
     return [save_figure(fig, out_dir, "q07_rnn.png")]
 
@@ -918,7 +889,7 @@ def run_instance(config: InstanceConfig, seed: int) -> dict[str, Any]:
     """Max output change under per-image a x + b for IN and BN; contrast-level accuracy of IN-first vs BN-first."""
     seed_everything(seed)
     if isinstance(config, FullInstanceConfig):
-        data = _image_set(config.dataset, config.n_train, standardize=False)
+        data = load_images(config.dataset, config.n_train, standardize=False)
     else:
         data = _digits()
     channels = data.train.x.shape[1]
@@ -964,7 +935,7 @@ def verdict_instance(results: list[Result]) -> Verdict:
     evidence = {
         "tolerance": INV_TOL, "bn_min": INV_BN_MIN, "threshold": INV_ACC_MARGIN, "in_max_diff": in_diff,
         "bn_min_max_diff": bn_diff, "bn_minus_in_acc": gap.to_dict(), "chance": chance,
-        "dataset": _data_name(results),
+        "dataset": data_title(results),
         **{f"acc_level_{k}": v.to_dict() for k, v in acc.items()},
         "metrics": ["in_max_diff", "bn_max_diff", "acc_level_instance", "acc_level_batch"],
     }
@@ -1005,7 +976,7 @@ def figure_instance(results: list[Result], out_dir: Path) -> list[Path]:
     ax.bar([0, 1], [iv.mean for iv in ivs], color=["C1", "C0"])
     ax.axhline(results[0]["metrics"]["chance"], color="k", linestyle="--", linewidth=0.8, label="chance")
     ax.set_xticks([0, 1], ["IN first", "BN first"])
-    ax.set_ylabel(f"contrast-level test accuracy, {_data_name(results)} (mean of {len(results)} seeds)")
+    ax.set_ylabel(f"contrast-level test accuracy, {data_title(results)} (mean of {len(results)} seeds)")
     ax.set_ylim(0, 1)
     ax.legend()
     fig.suptitle("Instance norm removes per-image contrast and brightness (x -> a x + b)")
@@ -1051,7 +1022,7 @@ def _lrkey(lr: float) -> str:
 def run_lr_sweep(config: LRSweepConfig, seed: int) -> dict[str, Any]:
     """Steps to the target validation accuracy, final loss and divergence, per arm and learning rate."""
     if isinstance(config, FullLRSweepConfig):
-        data = _image_set(config.dataset, config.n_train, standardize=True, flatten=True)
+        data = load_images(config.dataset, config.n_train, standardize=True, flatten=True)
     else:
         data = _digits(as_images=False)
     steps_per_epoch = math.ceil(len(data.train) / config.batch_size)
@@ -1117,7 +1088,7 @@ def verdict_lr_sweep(results: list[Result]) -> Verdict:
         "threshold": LR_SPEED_MARGIN, "budget_steps": budget, "target": results[0]["config"]["target"],
         "best_steps_none_minus_bn": speed.to_dict(), "best_steps": {n: statistics.fmean(v) for n, v in best.items()},
         "largest_lr_reaching_target": largest, "divergence_rate": div, "final_val_loss": loss,
-        "dataset": _data_name(results),
+        "dataset": data_title(results),
         "metrics": [f"{m}_{n}_{_lrkey(lr)}" for m in ("steps", "final_loss") for n in ("none", "batch") for lr in lrs],
     }
     tgt = results[0]["config"]["target"]
@@ -1159,7 +1130,7 @@ def figure_lr_sweep(results: list[Result], out_dir: Path) -> list[Path]:
     axes[0].axhline(cfg["target"], color="k", linewidth=0.6)
     axes[0].set_xlabel("SGD step")
     axes[0].set_ylabel("validation accuracy (mean over seeds)")
-    axes[0].set_title(f"3x100 sigmoid MLP (Ioffe & Szegedy's setting) on {_data_name(results)}")
+    axes[0].set_title(f"3x100 sigmoid MLP (Ioffe & Szegedy's setting) on {data_title(results)}")
     axes[0].legend(fontsize=7)
     for norm, label in (("none", "no BN"), ("batch", "BN")):
         axes[1].plot(lrs, [_mean_of(results, f"steps_{norm}_{_lrkey(lr)}") for lr in lrs], marker="o", label=label)

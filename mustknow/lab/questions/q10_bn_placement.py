@@ -42,11 +42,11 @@ from typing import Any
 
 import torch
 
-from ...data import IMAGE_DATASETS, available_image_dataset, load_dataset, load_image_classification
-from ...functional._checks import check_choice
+from ...data import available_image_dataset, load_dataset
 from ...nn import make_cnn, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
+from ._images import TITLES, FullData, data_title, load_images
 from ..train import TrainConfig, evaluate, fit, recalibrate_batch_norm, seed_everything
 
 __all__ = ["QUESTION"]
@@ -78,38 +78,26 @@ class PlacementConfig:
 
 
 @dataclass(frozen=True)
-class FullPlacementConfig(PlacementConfig):
-    """A full-profile arm: a :class:`PlacementConfig` that also names its data set.
+class FullPlacementConfig(FullData, PlacementConfig):
+    """A full-profile arm: a :class:`PlacementConfig` that also names its data set (FULL_DATASETS[arch] when
+    its files are there, else digits) and training-set size.
 
-    A subclass rather than a new field of :class:`PlacementConfig`, so the quick
+    A subclass rather than new fields of :class:`PlacementConfig`, so the quick
     configs keep exactly their fields, and with them the keys of their stored results.
     """
-
-    dataset: str = "digits"  # the set its trials use: FULL_DATASETS[arch] when its files are there, else digits
-    n_train: int | None = None  # training images kept (None: the whole training split)
-
-    def __post_init__(self) -> None:
-        check_choice(self.dataset, "dataset", IMAGE_DATASETS)
 
 
 #: Training images of a full config on a public set, a stratified subset: 600 steps draw 76800 (MLP,
 #: batch 128) or 38400 (CNN, batch 64) samples, about 4 epochs of it; the CNN's one-batch BN
 #: recalibration over all of it at 32x32 (about 1.3 GB per 32-channel activation) bounds its size.
 FULL_N_TRAIN = {"mlp": 20000, "cnn": 10000}
-#: How the texts name the data sets.
-_SET_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
-
-
-def _dataset_names(results: Sequence[Result]) -> str:
-    """The data set(s) the results came from: their configs' ``dataset`` (full profile), else the quick digits."""
-    return ", ".join(sorted({_SET_NAMES[r["config"].get("dataset", "digits")] for r in results}))
 
 
 def _data(config: PlacementConfig):
     """Digits (quick: 64 standardised pixels for the MLP), or the full config's set (pixels in [0, 1])."""
     if not isinstance(config, FullPlacementConfig):
         return load_dataset("digits", seed=0, as_images=config.arch == "cnn")
-    return load_image_classification(config.dataset, seed=0, n_train=config.n_train, flatten=config.arch == "mlp")
+    return load_images(config.dataset, config.n_train, flatten=config.arch == "mlp")
 
 
 def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
@@ -188,7 +176,7 @@ def verdict_placement(results: list[Result]) -> Verdict:
     acc = [_paired(results, lr, "test_acc") for lr in lrs]
     loss = [_paired(results, lr, "final_train_loss") for lr in lrs]
     label, winner = _decide(acc)
-    dataset = _dataset_names(results)
+    dataset = data_title(results)
     arms = {}
     for lr in lrs:
         for pos in ("before", "after"):
@@ -224,7 +212,7 @@ def figure_placement(results: list[Result], out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     arch = results[0]["config"]["arch"]
-    dataset = _dataset_names(results)
+    dataset = data_title(results)
     lrs = sorted(stats.by_config(results, "lr"))
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
     panels = ((axes[0], "test_acc", "test accuracy"), (axes[1], "final_train_loss", "final train loss"))
@@ -264,7 +252,7 @@ def figure_placement(results: list[Result], out_dir: Path) -> list[Path]:
 
 
 def _claim(arch: str, name_en: str, name_zh: str, configs) -> Claim:
-    full = _SET_NAMES[FULL_DATASETS[arch]]
+    full = TITLES[FULL_DATASETS[arch]]
     full_en = f"the full profile: {full} where available, else digits"
     full_zh = f"完整配置:有 {full} 时用 {full},否则用 digits"
     return Claim(

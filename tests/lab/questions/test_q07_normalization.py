@@ -137,19 +137,6 @@ def test_full_experiment_runs_on_the_public_sets(image_data_root, claim_id):
         assert out["metrics"]["train_steps"] == 1.0  # 40 images, batch 512, one epoch
 
 
-def test_image_set_standardises_per_channel_with_training_statistics(image_data_root):
-    data = q._image_set("cifar10", 40, standardize=True)
-    assert data.name == "cifar10" and tuple(data.train.x.shape) == (40, 3, 32, 32)
-    x = data.train.x.transpose(0, 1).flatten(1)  # (N, C, H, W) -> (C, N*H*W)
-    torch.testing.assert_close(x.mean(1), torch.zeros(3), atol=1e-5, rtol=0)
-    torch.testing.assert_close(x.std(1, correction=0), torch.ones(3), atol=1e-5, rtol=0)
-    assert data.mean.shape == data.std.shape == (3, 1, 1)
-    raw = q._image_set("cifar10", 40, standardize=False, flatten=True)
-    assert tuple(raw.test.x.shape) == (100, 3 * 32 * 32) and float(raw.test.x.min()) >= 0.0
-    expected = (raw.test.x.view(100, 3, 32, 32) - data.mean) / data.std  # the test split uses the training statistics
-    torch.testing.assert_close(data.test.x, expected)
-
-
 @pytest.mark.filterwarnings("ignore::mustknow.data.DatasetFallbackWarning")
 def test_lr_sweep_uses_the_papers_network():
     for profile in PROFILES:

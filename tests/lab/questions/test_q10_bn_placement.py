@@ -138,8 +138,8 @@ def test_full_config_builds_the_model_from_the_loaded_data(monkeypatch, arch):
     def split(n):
         return Split(torch.rand(n, 3, 6, 6, generator=gen), torch.arange(n) % 4)
 
-    def fake_loader(name, seed, n_train, flatten):
-        assert (name, seed, n_train, flatten) == ("cifar10", 0, 16, arch == "mlp")
+    def fake_loader(name, n_train=None, standardize=False, flatten=False):
+        assert (name, n_train, standardize, flatten) == ("cifar10", 16, False, arch == "mlp")
         data = Dataset(name="cifar10", task="classification", num_classes=4, train=split(16), val=split(4),
                        test=split(8), feature_names=())
         if flatten:
@@ -147,7 +147,7 @@ def test_full_config_builds_the_model_from_the_loaded_data(monkeypatch, arch):
                                                 for p in ("train", "val", "test")})
         return data
 
-    monkeypatch.setattr(q, "load_image_classification", fake_loader)
+    monkeypatch.setattr(q, "load_images", fake_loader)
     cfg = q.FullPlacementConfig(arch=arch, norm_position="before", width=4, steps=2, batch_size=8, dataset="cifar10",
                                 n_train=16)
     out = q.run_placement(cfg, 0)
