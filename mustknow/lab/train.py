@@ -670,7 +670,8 @@ def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.
         m.momentum = None  # cumulative average: after one batch, exactly that batch's statistics
     model.train()
     try:
-        model(x)
+        with torch.no_grad():  # statistics only: no graph over the whole set
+            model(x)
     finally:
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum

@@ -9,7 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from mustknow.data import Split, digit_segmentation, load_dataset, random_shift_rotate
-from mustknow.lab.train import History, TrainConfig, evaluate, fit, predict_logits, seed_everything
+from mustknow.nn import BatchNorm1d
+from mustknow.lab.train import (History, TrainConfig, evaluate, fit, predict_logits, recalibrate_batch_norm,
+                                seed_everything)
 
 
 @pytest.fixture(scope="module")
@@ -381,7 +383,36 @@ def test_a_one_sample_last_batch_joins_the_previous_one():
     (nn.Linear(3, 2), torch.randn(1, 3), ValueError, r"at least two samples .*got shape \(1, 3\)"),
 ])
 def test_recalibrate_batch_norm_rejects_bad_input(model, x, error, match):
-    from mustknow.lab.train import recalibrate_batch_norm
-
     with pytest.raises(error, match=match):
         recalibrate_batch_norm(model, x)
+
+
+def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4))
+    x = torch.randn(50, 3)
+    model.eval()
+    out = recalibrate_batch_norm(model, x)
+    assert out is model and not model.training
+    bn = model[1]
+    assert bn.momentum == 0.1
+    h = model[0](x).detach()
+    reference = nn.BatchNorm1d(4, momentum=None)  # PyTorch's cumulative average after one batch
+    reference(h)
+    torch.testing.assert_close(bn.running_mean, reference.running_mean)
+    torch.testing.assert_close(bn.running_var, reference.running_var)
+
+
+def test_recalibrate_batch_norm_leaves_a_model_without_bn_alone():
+    model = nn.Linear(3, 2)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    recalibrate_batch_norm(model, torch.randn(4, 3))
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+
+
+def test_recalibrate_batch_norm_keeps_no_graph():
+    model = nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4))
+    seen = []
+    model.register_forward_hook(lambda module, inputs, output: seen.append(output.requires_grad))
+    recalibrate_batch_norm(model, torch.randn(8, 3, requires_grad=True))
+    assert seen == [False] and all(p.grad is None for p in model.parameters())

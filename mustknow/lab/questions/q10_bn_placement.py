@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 
 from ...data import available_image_dataset, load_dataset
 from ...nn import make_cnn, make_mlp
@@ -114,8 +113,7 @@ def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
     fit(model, data.train, None,
         TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
         seed=seed, on_step=lambda step, m, loss: curve.append(float(loss)))
-    with torch.no_grad():  # one pass over the whole training split: no graph to keep
-        recalibrate_batch_norm(model, data.train.x)
+    recalibrate_batch_norm(model, data.train.x)
     test = evaluate(model, data.test)
     train = evaluate(model, data.train)
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "final_train_loss": train["loss"]}

@@ -1,19 +1,18 @@
-"""Question 10 (BN before or after ReLU): experiments on tiny configs, BN recalibration, verdict rule."""
+"""Question 10 (BN before or after ReLU): experiments on tiny configs, full-profile data, verdict rule."""
 
 import dataclasses
 import math
 
 import pytest
 import torch
-from torch import nn
 
 import mustknow.data.vision
 from mustknow.data import Dataset, DatasetFallbackWarning, Split
 from mustknow.lab import runner
 from mustknow.lab.claims import PROFILES, Claim, Question
 from mustknow.lab.questions import q10_bn_placement as q
-from mustknow.lab.train import recalibrate_batch_norm, seed_everything
-from mustknow.nn import BatchNorm1d, make_cnn, make_mlp
+from mustknow.lab.train import seed_everything
+from mustknow.nn import make_cnn, make_mlp
 
 CLAIMS = {c.id: c for c in q.QUESTION.claims}
 
@@ -152,29 +151,6 @@ def test_full_config_builds_the_model_from_the_loaded_data(monkeypatch, arch):
                                 n_train=16)
     out = q.run_placement(cfg, 0)
     assert all(math.isfinite(v) for v in out["metrics"].values()) and len(out["series"]["step_loss"]) == 2
-
-
-def test_recalibrate_batch_norm_gives_the_batch_statistics_and_restores_state():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4))
-    x = torch.randn(50, 3)
-    model.eval()
-    out = recalibrate_batch_norm(model, x)
-    assert out is model and not model.training
-    bn = model[1]
-    assert bn.momentum == 0.1
-    h = model[0](x).detach()
-    reference = nn.BatchNorm1d(4, momentum=None)  # PyTorch's cumulative average after one batch
-    reference(h)
-    torch.testing.assert_close(bn.running_mean, reference.running_mean)
-    torch.testing.assert_close(bn.running_var, reference.running_var)
-
-
-def test_recalibrate_batch_norm_leaves_a_model_without_bn_alone():
-    model = nn.Linear(3, 2)
-    state = {k: v.clone() for k, v in model.state_dict().items()}
-    recalibrate_batch_norm(model, torch.randn(4, 3))
-    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
 
 
 # --------------------------------------------------------------------------- verdict rule
