@@ -59,7 +59,7 @@ from ...nn import (BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, block_ac
                    make_mlp)
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
-from ._images import data_title, load_images
+from ._images import FullData, data_title, load_images
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure
 
@@ -75,13 +75,6 @@ _NORMS3 = ("batch", "group", "layer")
 def _digits(as_images: bool = True, n_train: int | None = None):
     """Digits with a fixed split (seeds vary the model, not the data); images in [0, 1] by default."""
     return load_dataset("digits", seed=0, as_images=as_images, n_train=n_train)
-
-
-
-
-def _check_dataset(dataset: str, allowed: Sequence[str] = IMAGE_DATASETS) -> None:
-    """Full configs' ``dataset`` field: one of ``allowed``."""
-    check_choice(dataset, "dataset", allowed)
 
 
 def _paired(results: Sequence[Result], a: str, b: str) -> stats.Interval:
@@ -265,7 +258,7 @@ class FullSmallBatchConfig(SmallBatchConfig):
     dataset: str = "digits"  # full: "cifar10" (CNN) / "fashion_mnist" (MLP) when their files are there
 
     def __post_init__(self) -> None:
-        _check_dataset(self.dataset)
+        check_choice(self.dataset, "dataset", IMAGE_DATASETS)
 
 
 #: BN at the smallest batch must have a test error higher than GN's, and than its own at the
@@ -551,15 +544,9 @@ class SaturationConfig:
 
 
 @dataclass(frozen=True)
-class FullSaturationConfig(SaturationConfig):
+class FullSaturationConfig(FullData, SaturationConfig):
     """A full-profile :class:`SaturationConfig` that also names its image set and training size (a subclass: see
     :class:`FullSmallBatchConfig`)."""
-
-    dataset: str = "digits"  # full: "fashion_mnist" when its files are there
-    n_train: int | None = None  # training images (None: the whole training split)
-
-    def __post_init__(self) -> None:
-        _check_dataset(self.dataset)
 
 
 #: Full profile on a public set: training images of the MLP experiments (claims 4, 5, 6 and 7).
@@ -724,16 +711,14 @@ class RNNConfig:
 
 
 @dataclass(frozen=True)
-class FullRNNConfig(RNNConfig):
+class FullRNNConfig(FullData, RNNConfig):
     """A full-profile :class:`RNNConfig` that also names its image set and training size (a subclass: see
     :class:`FullSmallBatchConfig`). The RNN reads one-channel images, so the set is digits, MNIST or
     Fashion-MNIST."""
 
-    dataset: str = "digits"  # full: "fashion_mnist" (28 rows of 28 pixels) when its files are there
-    n_train: int | None = None  # training images (None: the whole training split)
-
     def __post_init__(self) -> None:
-        _check_dataset(self.dataset, ("digits", "mnist", "fashion_mnist"))
+        super().__post_init__()
+        check_choice(self.dataset, "dataset", ("digits", "mnist", "fashion_mnist"))
 
 
 #: LN's gain in test accuracy (paired, LN - none) must be positive, and larger in the RNN than in the MLP.
@@ -860,15 +845,9 @@ class InstanceConfig:
 
 
 @dataclass(frozen=True)
-class FullInstanceConfig(InstanceConfig):
+class FullInstanceConfig(FullData, InstanceConfig):
     """A full-profile :class:`InstanceConfig` that also names its image set and training size (a subclass: see
     :class:`FullSmallBatchConfig`)."""
-
-    dataset: str = "digits"  # full: "fashion_mnist" when its files are there
-    n_train: int | None = None  # training images (None: the whole training split)
-
-    def __post_init__(self) -> None:
-        _check_dataset(self.dataset)
 
 
 #: Invariance: IN's output may move by less than this under x -> a x + b; BN's must move by more than INV_BN_MIN.
@@ -1000,15 +979,9 @@ class LRSweepConfig:
 
 
 @dataclass(frozen=True)
-class FullLRSweepConfig(LRSweepConfig):
+class FullLRSweepConfig(FullData, LRSweepConfig):
     """A full-profile :class:`LRSweepConfig` that also names its image set and training size (a subclass: see
     :class:`FullSmallBatchConfig`)."""
-
-    dataset: str = "digits"  # full: "mnist", the paper's data set, when its files are there
-    n_train: int | None = None  # training images (None: the whole training split)
-
-    def __post_init__(self) -> None:
-        _check_dataset(self.dataset)
 
 
 #: BN's steps to the target (best rate of each arm, paired) must be fewer by more than this.
