@@ -99,17 +99,32 @@ def data_note(results: Sequence[Result]) -> tuple[str, str, dict[str, Any]]:
         >>> data_note([{"config": {"dataset": "mnist", "n_train": 20000}}])[0]
         ' Data: MNIST (20000 training images).'
     """
-    used = sorted({(r["config"]["dataset"], r["config"].get("n_train")) for r in results if "dataset" in r["config"]},
-                  key=str)
+    used: dict[str, set[int | None]] = {}
+    for r in results:
+        if "dataset" in r["config"]:
+            used.setdefault(r["config"]["dataset"], set()).add(r["config"].get("n_train"))
     if not used:
         return "", "", {}
-    for name, _ in used:
+    for name in used:
         check_choice(name, "dataset", tuple(TITLES))
-    en = ", ".join(f"{TITLES[d]} ({'its whole training split' if n is None else f'{n} training images'})"
-                   for d, n in used)
-    zh = "、".join(f"{TITLES[d]}({'全部训练集' if n is None else f'{n} 张训练图像'})" for d, n in used)
-    if any(d == "digits" for d, _ in used):
+    names = sorted(used, key=TITLES.__getitem__)
+
+    def sizes(name: str, lang: str) -> str:
+        counts = sorted(n for n in used[name] if n is not None)
+        whole = None in used[name]
+        if lang == "en":
+            listed = ", ".join(map(str, counts)) + (" and all" if whole and counts else "")
+            return f"{listed} training images" if counts else "its whole training split"
+        listed = "、".join(map(str, counts))
+        if not counts:
+            return "全部训练集"
+        return f"{listed} 张及全部训练图像" if whole else f"{listed} 张训练图像"
+
+    en = ", ".join(f"{TITLES[d]} ({sizes(d, 'en')})" for d in names)
+    zh = "、".join(f"{TITLES[d]}({sizes(d, 'zh')})" for d in names)
+    if "digits" in used:
         en += "; digits because the public set's files were not there"
         zh += ";使用 digits 是因为公开数据集的文件不存在"
     return (f" Data: {en}.", f"数据:{zh}。",
-            {"dataset": ", ".join(TITLES[d] for d, _ in used), "n_train": [n for _, n in used]})
+            {"dataset": ", ".join(TITLES[d] for d in names),
+             "n_train": sorted({n for d in names for n in used[d]}, key=lambda n: (n is None, n or 0))})

@@ -47,7 +47,10 @@ def test_data_note_and_title():
     en, zh, evidence = _images.data_note(full)
     assert en == " Data: CIFAR-10 (its whole training split), MNIST (100 training images)."
     assert zh == "数据:CIFAR-10(全部训练集)、MNIST(100 张训练图像)。"
-    assert evidence == {"dataset": "CIFAR-10, MNIST", "n_train": [None, 100]}
+    assert evidence == {"dataset": "CIFAR-10, MNIST", "n_train": [100, None]}
+    curve = [{"config": {"dataset": "fashion_mnist", "n_train": n}} for n in (400, 50, None)]
+    assert _images.data_note(curve)[0] == " Data: Fashion-MNIST (50, 400 and all training images)."
+    assert _images.data_note(curve)[1] == "数据:Fashion-MNIST(50、400 张及全部训练图像)。"
     assert _images.data_title(full) == "CIFAR-10, MNIST"
     en, zh, _ = _images.data_note([{"config": {"dataset": "digits", "n_train": None}}])
     assert "digits because the public set's files were not there" in en and "文件不存在" in zh
