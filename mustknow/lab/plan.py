@@ -20,6 +20,13 @@ How the cost is estimated (no timing model, only measured times):
    (epochs, samples) and faster in others (width), so a ratio would be a guess.
 4. Experiments with no measured result are listed as not measured and left
    out of the total, which then says so.
+
+Where the planned profile's own results are stored (say one seed of an
+experiment was run first, or a run was interrupted), their times are used
+instead: when every planned config of an experiment has a stored result,
+each planned trial costs the mean time of its own config, and the estimate
+is no longer a bound. Trials already stored are counted, and the estimate
+covers only the trials still to run, which is what a resumed run costs.
 """
 
 from __future__ import annotations
@@ -67,6 +74,10 @@ class ExperimentPlan:
             config count) larger in the plan than in the measured profile.
         datasets: the values of the planned configs' ``dataset`` field, where
             they have one (the data sets the plan asks for).
+        stored: trials of the plan already stored (a rerun skips them).
+        source: the profile whose stored times ``mean_s`` comes from: the
+            planned one when every planned config has a stored result, else
+            the measured one.
     """
 
     name: str
@@ -78,11 +89,14 @@ class ExperimentPlan:
     mean_s: float | None
     larger: tuple[str, ...]
     datasets: tuple[str, ...] = ()
+    stored: int = 0
+    source: str = "quick"
 
     @property
     def cost_s(self) -> float | None:
-        """Estimated CPU-seconds: ``mean_s * trials`` (a lower bound when ``larger``); ``None`` if unmeasured."""
-        return None if self.mean_s is None else self.mean_s * self.trials
+        """Estimated CPU-seconds of the trials still to run: ``mean_s * (trials - stored)`` (a lower bound
+        when ``larger``); ``None`` if unmeasured."""
+        return None if self.mean_s is None else self.mean_s * (self.trials - self.stored)
 
 
 @dataclass(frozen=True)
@@ -146,9 +160,10 @@ class Plan:
                 if e.mean_s is None:
                     cost = f"not measured (no stored {self.measured_profile} result)"
                 else:
-                    cost = (f"{e.mean_s:.3g} s/trial over {e.measured} {self.measured_profile} trials -> "
+                    cost = (f"{e.mean_s:.3g} s/trial over {e.measured} {e.source} trials -> "
                             f"{_bound([e])}{_hours(e.cost_s or 0.0)}")
-                out.append(f"  {e.short}: {e.trials} trials, {cost}")
+                done = f" ({e.stored} stored)" if e.stored else ""
+                out.append(f"  {e.short}: {e.trials} trials{done}, {cost}")
                 if e.larger:
                     out.append(f"    larger in {self.profile}: {', '.join(e.larger)}")
                 if e.datasets:
@@ -157,7 +172,9 @@ class Plan:
         bound = ">= " if self.lower_bound else ""
         on = f" (measured on {', '.join(self.devices)})" if self.devices else ""
         out.append("")
-        out.append(f"total: {self.trials} trials, est. {bound}{_hours(self.cost_s)}{on}; on {workers} workers "
+        stored = sum(e.stored for e in self.experiments)
+        left = f" ({stored} stored; the estimate is for the {self.trials - stored} to run)" if stored else ""
+        out.append(f"total: {self.trials} trials{left}, est. {bound}{_hours(self.cost_s)}{on}; on {workers} workers "
                    f"{bound}{self.cost_s / workers / 3600:.2f} h of wall time at best")
         if unmeasured:
             out.append(f"not measured ({len(unmeasured)}; run `mustknow run --profile {self.measured_profile}` "
@@ -203,21 +220,26 @@ def _larger(measured: list[dict[str, Any]], planned: list[dict[str, Any]]) -> tu
     return tuple(grown)
 
 
-def _measured(folder: Path, experiment: str, configs: list[dict[str, Any]]) -> tuple[list[float], set[str]]:
-    """``wall_s`` of the stored results in ``folder`` of ``experiment`` with one of ``configs``, and their devices."""
-    times, devices = [], set()
-    for path in sorted(folder.glob("*.json")):
+def _measured(folder: Path, experiment: str, configs: list[dict[str, Any]]
+              ) -> tuple[dict[str, list[float]], set[str]]:
+    """``wall_s`` of the stored results in ``folder`` of ``experiment`` per config (as JSON) among ``configs``,
+    and their devices."""
+    wanted = {json.dumps(c, sort_keys=True) for c in configs}
+    times: dict[str, list[float]] = {}
+    devices: set[str] = set()
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # unreadable files are reported (and recomputed) by a run
             continue
         if not isinstance(record, dict) or record.get("experiment") != experiment:
             continue
-        if record.get("config") not in configs:  # a config the profile no longer runs
+        key = json.dumps(record.get("config"), sort_keys=True)
+        if key not in wanted:  # a config the profile no longer runs
             continue
         wall = record.get("wall_s")
         if isinstance(wall, (int, float)) and not isinstance(wall, bool) and wall >= 0:
-            times.append(float(wall))
+            times.setdefault(key, []).append(float(wall))
             device = (record.get("environ") or {}).get("device")
             if isinstance(device, str):
                 devices.add(device)
@@ -256,12 +278,23 @@ def plan(claims: Iterable[Claim], profile: str = "full", results_dir: str | Path
         # configs as JSON gives them back, so they compare equal to the stored ones
         planned = [json.loads(json.dumps(t.config_dict)) for t in mine if t.seed == 0]
         measured_cfgs = [json.loads(json.dumps(t.config_dict)) for t in base]
-        times, found = _measured(base[0].path.parent, name, measured_cfgs) if base else ([], set())
+        stored = sum(t.path.exists() for t in mine)
+        own, found = _measured(mine[0].path.parent, name, planned)
+        keys = [json.dumps(json.loads(json.dumps(t.config_dict)), sort_keys=True) for t in mine]
+        if all(k in own for k in keys):  # the planned profile's own times, config by config
+            mean_s = sum(sum(own[k]) / len(own[k]) for k in keys) / len(keys)
+            measured, source, larger = sum(len(v) for v in own.values()), profile, ()
+        else:
+            times, found = _measured(base[0].path.parent, name, measured_cfgs) if base else ({}, set())
+            walls = [w for v in times.values() for w in v]
+            mean_s = sum(walls) / len(walls) if walls else None
+            measured, source, larger = len(walls), measured_profile, _larger(measured_cfgs, planned)
         devices |= found
         users = tuple(dict.fromkeys(c for t in mine for c in t.claims))
-        experiments.append(ExperimentPlan(name, mine[0].path.parent.name, question, users, len(mine), len(times),
-                                          sum(times) / len(times) if times else None, _larger(measured_cfgs, planned),
-                                          tuple(dict.fromkeys(c["dataset"] for c in planned if "dataset" in c))))
+        experiments.append(ExperimentPlan(name, mine[0].path.parent.name, question, users, len(mine), measured,
+                                          mean_s, larger,
+                                          tuple(dict.fromkeys(c["dataset"] for c in planned if "dataset" in c)),
+                                          stored, source))
     adds = {}
     if profile == "full":
         from .questions import questions  # the registry imports the lab; import it only when asked

@@ -151,3 +151,24 @@ def test_a_public_image_set_makes_the_estimate_a_lower_bound(fakes, tmp_path):
     assert exp.datasets == ("digits", "mnist", "cifar10")
     claim = dataclasses.replace(claim, configs=lambda p: [SizedConfig()] if p == "quick" else [ImageConfig()])
     assert plan([claim], "full", tmp_path).experiments[0].larger == ()  # digits only: as measured
+
+
+def test_stored_full_results_give_their_own_times_and_only_the_rest_is_costed(fakes, tmp_path):
+    claim = dataclasses.replace(fakes.make_questions()[0].claims[0], experiment=sized_experiment,
+                                configs=sized_configs, seeds={"quick": 1, "full": 3})
+    _store(runner.expand([claim], "quick", tmp_path)[0], 1.0)
+    full = runner.expand([claim], "full", tmp_path)  # 2 configs x 3 seeds
+    assert len(full) == 6
+    _store(full[0], 10.0)  # config 0, seed 0: one config measured is not enough
+    [exp] = plan([claim], "full", tmp_path).experiments
+    assert (exp.source, exp.stored, exp.mean_s, exp.cost_s) == ("quick", 1, 1.0, 5.0) and exp.larger
+    second = next(t for t in full if t.config != full[0].config)
+    _store(second, 30.0)
+    p = plan([claim], "full", tmp_path)
+    [exp] = p.experiments
+    assert (exp.source, exp.measured, exp.stored, exp.larger) == ("full", 2, 2, ())
+    assert exp.mean_s == pytest.approx(20.0) and exp.cost_s == pytest.approx(20.0 * 4)
+    assert not p.lower_bound
+    text = "\n".join(p.lines())
+    assert "6 trials (2 stored), 20 s/trial over 2 full trials" in text
+    assert "total: 6 trials (2 stored; the estimate is for the 4 to run)" in text
