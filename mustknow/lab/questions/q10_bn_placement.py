@@ -334,7 +334,8 @@ QUESTION = Question(
         "Both claims run 10 seeds instead of 5, at the same two Adam learning rates (0.01 and 0.05). The MLP grows "
         "from 2 hidden blocks of 64 units and 40 steps to 4 blocks of 128 units trained for 600 steps (batch 128) "
         "on MNIST; the CNN grows from 2 conv blocks of 16 channels and 40 steps to 4 blocks of 32 channels trained "
-        "for 600 steps (batch 64) on CIFAR-10 (32x32 colour images, no pooling before the head). Each uses a "
+        "for 600 steps (batch 64) on CIFAR-10 (32x32 colour images; the blocks keep the full resolution and the head "
+        "averages over it). Each uses a "
         "stratified subset of the training images (20000 MNIST, 10000 CIFAR-10: about 4 epochs; split seed 0), on "
         "which BN is recalibrated and the final training loss measured, and the official test set. Where a set's files are missing, its configs name "
         "digits (the same networks and steps on the bundled 8x8 digits, pixels in [0, 1]), so results on "
@@ -343,7 +344,7 @@ QUESTION = Question(
     full_profile_zh=(
         "两个论断都跑 10 个种子(quick 为 5 个),学习率仍为 Adam 的 0.01 和 0.05。MLP 从 2 个 64 单元的隐藏块、40 步,扩大为 "
         "4 个 128 单元的隐藏块,在 MNIST 上训练 600 步(批大小 128);CNN 从 2 个 16 通道的卷积块、40 步,扩大为 4 个 32 通道的"
-        "卷积块,在 CIFAR-10(32x32 彩色图像,输出层前不做下采样)上训练 600 步(批大小 64)。两者都使用按类分层抽取的训练图像"
+        "卷积块,在 CIFAR-10(32x32 彩色图像;各卷积块保持全分辨率,输出层对其做全局平均)上训练 600 步(批大小 64)。两者都使用按类分层抽取的训练图像"
         "(MNIST 20000 张,CIFAR-10 10000 张,约 4 个 epoch;划分种子为 0),BN 统计量在其上重新计算,最终训练损失也在其上测量,并在官方测试集上测试。缺少某个数据集的文件时,"
         "其配置写明 digits(同样的网络和步数,用自带的 8x8 digits,像素在 [0, 1] 内),因此不同数据上的结果绝不会共用同一个键。"
     ),
