@@ -632,25 +632,42 @@ def fit(
     return history
 
 
+class _Stop(Exception):
+    """Ends a forward pass once the layer being recalibrated has seen its input."""
+
+
 @torch.no_grad()
-def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.Module:
+def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor, batch_size: int | None = None) -> torch.nn.Module:
     """Set every BN layer's running statistics to those of ``x`` under the final weights ("precise BN").
 
     After a short training run at a large learning rate the running averages
     (momentum 0.1) still mix statistics of the last few weight settings, and
     evaluation with them is noisy for reasons unrelated to the layer order;
-    recomputing them in one full-batch pass over the training inputs
-    (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm") gives both arms the
-    statistics their final weights produce. The model's mode and the layers'
-    momentum are restored.
+    recomputing them over the training inputs (Wu & Johnson 2021, "Rethinking
+    'Batch' in BatchNorm") gives both arms the statistics their final weights
+    produce. The result is what one training-mode pass over all of ``x`` as a
+    single batch gives: each layer's statistics of its input over the whole
+    set, with the layers before it normalising by theirs.
+
+    With ``batch_size=None`` that is what it does (memory grows with ``len(x)``).
+    With a ``batch_size`` it gets the same statistics in chunks of that many
+    rows, one layer at a time in the order the forward pass calls them: for
+    each layer the chunks run up to it (the earlier layers already use their
+    new statistics), its input's per-channel sum and sum of squares are
+    accumulated in float64, and the pass stops there. Memory stays that of one
+    chunk; the cost is one partial pass over ``x`` per BN layer. The model's
+    mode and the layers' momentum are restored.
 
     Args:
         model: any module; its BatchNorm1d/BatchNorm2d layers are recalibrated.
-        x: training inputs, one batch (N, ...).
+        x: training inputs (N, ...).
+        batch_size: rows per forward pass, or ``None`` (default) for one pass
+            over all of ``x``.
 
     Raises:
-        TypeError: ``model`` is not a module or ``x`` not a floating-point tensor.
-        ValueError: ``x`` holds fewer than two samples.
+        TypeError: ``model`` is not a module, ``x`` not a floating-point
+            tensor, ``batch_size`` not an int.
+        ValueError: ``x`` holds fewer than two samples; ``batch_size < 1``.
 
     Returns:
         ``model``.
@@ -660,6 +677,8 @@ def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.
     check_floating(x, "x")
     if x.dim() == 0 or x.shape[0] < 2:
         raise ValueError(f"x must hold at least two samples (batch statistics); got shape {tuple(x.shape)}")
+    if batch_size is not None:
+        check_number(batch_size, "batch_size", integer=True, low=1)
     norms = [m for m in model.modules() if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.track_running_stats]
     if not norms:
         return model
@@ -670,10 +689,58 @@ def recalibrate_batch_norm(model: torch.nn.Module, x: torch.Tensor) -> torch.nn.
         m.momentum = None  # cumulative average: after one batch, exactly that batch's statistics
     model.train()
     try:
-        with torch.no_grad():  # statistics only: no graph over the whole set
+        if batch_size is None or batch_size >= len(x):
             model(x)
+        else:
+            _recalibrate_in_chunks(model, norms, x, batch_size)
     finally:
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum
         model.train(was_training)
     return model
+
+
+def _recalibrate_in_chunks(model: nn.Module, norms: list[nn.Module], x: torch.Tensor, batch_size: int) -> None:
+    """Whole-set statistics of each BN layer's input, layer by layer in call order, ``batch_size`` rows at a time."""
+    order: list[nn.Module] = []
+    hooks = [m.register_forward_pre_hook(lambda m, args: order.append(m) if m not in order else None) for m in norms]
+    try:
+        model(x[:2])  # the call order (two rows: BN accepts them in training mode)
+    finally:
+        for h in hooks:
+            h.remove()
+    for layer in order:
+        layer.reset_running_stats()  # the probe pass above touched them
+    n = 0
+    counts: dict[nn.Module, int] = {}
+    for layer in order:
+        total = sq = None
+
+        def grab(module, args):
+            nonlocal total, sq, n
+            h = args[0].double()
+            dims = [d for d in range(h.dim()) if d != 1]  # every axis but the channels
+            total = h.sum(dims) if total is None else total + h.sum(dims)
+            sq = h.square().sum(dims) if sq is None else sq + h.square().sum(dims)
+            n = h.numel() // h.shape[1]
+            raise _Stop
+
+        hook = layer.register_forward_pre_hook(grab)
+        count = 0
+        try:
+            for start in range(0, len(x), batch_size):
+                try:
+                    model(x[start:start + batch_size])
+                except _Stop:
+                    count += n
+        finally:
+            hook.remove()
+        counts[layer] = count
+        mean = total / count
+        var = (sq / count - mean.square()).clamp_min(0.0)  # biased: what a training-mode batch divides by
+        layer.running_mean.copy_(mean)
+        layer.running_var.copy_(var)
+        layer.eval()  # the next layers see this one normalise by the whole-set statistics
+    for layer in order:  # stored as a one-batch pass leaves them: the unbiased variance, one batch tracked
+        layer.running_var.mul_(counts[layer] / max(counts[layer] - 1, 1))
+        layer.num_batches_tracked.fill_(1)

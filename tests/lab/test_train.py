@@ -416,3 +416,31 @@ def test_recalibrate_batch_norm_keeps_no_graph():
     model.register_forward_hook(lambda module, inputs, output: seen.append(output.requires_grad))
     recalibrate_batch_norm(model, torch.randn(8, 3, requires_grad=True))
     assert seen == [False] and all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("arch, position", [("mlp", "before"), ("mlp", "after"), ("cnn", "before"), ("cnn", "after")])
+def test_recalibrate_in_chunks_gives_the_one_pass_statistics(arch, position):
+    from mustknow.nn import make_cnn, make_mlp
+
+    torch.manual_seed(0)
+    if arch == "mlp":
+        build, x = (lambda: make_mlp(5, 3, depth=3, width=6, norm="batch", norm_position=position)), torch.randn(37, 5)
+    else:
+        build, x = (lambda: make_cnn(2, 3, depth=2, channels=4, norm="batch", norm_position=position)), \
+            torch.randn(23, 2, 5, 5)
+    seed_everything(0)
+    one, chunked = build(), build()
+    chunked.load_state_dict(one.state_dict())
+    chunked.eval()
+    recalibrate_batch_norm(one, x)
+    recalibrate_batch_norm(chunked, x, batch_size=4)
+    assert not chunked.training
+    for a, b in zip(one.state_dict().items(), chunked.state_dict().items()):
+        assert a[0] == b[0]
+        torch.testing.assert_close(b[1], a[1], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(chunked(x), one.eval()(x), rtol=1e-4, atol=1e-5)
+
+
+def test_recalibrate_rejects_a_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size"):
+        recalibrate_batch_norm(nn.Sequential(nn.Linear(3, 4), BatchNorm1d(4)), torch.randn(8, 3), batch_size=0)

@@ -87,9 +87,11 @@ class FullPlacementConfig(FullData, PlacementConfig):
 
 
 #: Training images of a full config on a public set, a stratified subset: 600 steps draw 76800 (MLP,
-#: batch 128) or 38400 (CNN, batch 64) samples, about 4 epochs of it; the CNN's one-batch BN
-#: recalibration over all of it at 32x32 (about 1.3 GB per 32-channel activation) bounds its size.
+#: batch 128) or 38400 (CNN, batch 64) samples, about 4 epochs of it.
 FULL_N_TRAIN = {"mlp": 20000, "cnn": 10000}
+#: Rows per forward pass when a full config's BN statistics are recomputed over its training images
+#: (the whole-set statistics either way; chunks keep the memory of a 32x32 CNN to a few hundred MB).
+RECALIBRATION_BATCH = 1000
 
 
 def _data(config: PlacementConfig):
@@ -113,7 +115,9 @@ def run_placement(config: PlacementConfig, seed: int) -> dict[str, Any]:
     fit(model, data.train, None,
         TrainConfig(lr=config.lr, epochs=config.steps, max_steps=config.steps, batch_size=config.batch_size),
         seed=seed, on_step=lambda step, m, loss: curve.append(float(loss)))
-    recalibrate_batch_norm(model, data.train.x)
+    # Full configs' sets are large: the same statistics, computed RECALIBRATION_BATCH rows at a time.
+    recalibrate_batch_norm(model, data.train.x,
+                           batch_size=RECALIBRATION_BATCH if isinstance(config, FullPlacementConfig) else None)
     test = evaluate(model, data.test)
     train = evaluate(model, data.train)
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "final_train_loss": train["loss"]}
