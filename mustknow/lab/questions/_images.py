@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...data import IMAGE_DATASETS, Dataset, available_image_dataset, load_image_classification
+import dataclasses
+
+from ...data import IMAGE_DATASETS, Dataset, available_image_dataset, load_dataset, load_image_classification
 from ...functional._checks import check_choice
 from ..claims import Result
 
-__all__ = ["TITLES", "FullData", "data_fields", "load_images", "data_title", "data_note"]
+__all__ = ["TITLES", "FullData", "data_fields", "load_images", "mlp_data", "data_title", "data_note"]
 
 #: How the report writes each data set's name.
 TITLES = {"digits": "digits", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
@@ -78,6 +80,29 @@ def load_images(dataset: str, n_train: int | None = None, standardize: bool = Fa
             :func:`~mustknow.data.load_image_classification`.
     """
     return load_image_classification(dataset, seed=0, n_train=n_train, standardize=standardize, flatten=flatten)
+
+
+def mlp_data(config: Any) -> Dataset:
+    """The data of one MLP trial, as standardised feature vectors.
+
+    Quick configs (no :class:`FullData` fields), and full configs that name
+    ``"digits"``, get the quick profile's ``load_dataset("digits", seed=0)``:
+    64 pixels z-scored one by one with the training split's statistics. A
+    full config naming a public set gets ``config.n_train`` of its training
+    images (split seed 0, so every seed sees the same data) as ``C*H*W``
+    pixels z-scored per colour channel with the training split's statistics.
+
+    Raises:
+        TypeError: ``config`` is not a dataclass instance.
+        ValueError, FileNotFoundError: from
+            :func:`~mustknow.data.load_image_classification` (``n_train`` out
+            of range, files missing or malformed).
+    """
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"config must be a dataclass instance; got {type(config).__name__}")
+    if not isinstance(config, FullData) or config.dataset == "digits":
+        return load_dataset("digits", seed=0)
+    return load_images(config.dataset, config.n_train, standardize=True, flatten=True)
 
 
 def data_title(results: Sequence[Result]) -> str:

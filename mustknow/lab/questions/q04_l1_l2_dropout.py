@@ -45,13 +45,13 @@ import torch
 from torch import nn
 
 from ... import functional as MF
-from ...data import Dataset, load_dataset
+from ...data import load_dataset
 from ...nn import Dropout, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..figures import pyplot, save_figure, series_mean
 from ..train import TrainConfig, evaluate, fit, predict_logits, seed_everything
-from ._images import FullData, data_fields, data_note, data_title, load_images
+from ._images import FullData, data_fields, data_note, data_title, mlp_data
 
 __all__ = ["QUESTION"]
 
@@ -76,18 +76,6 @@ def _pkey(p: float) -> str:
 #: Training images of the full profile's public-set runs: a fixed stratified subset of MNIST's 48000
 #: (after the 12000 validation images), enough for every width here, a few minutes per arm on one CPU thread.
 FULL_N_TRAIN = 20_000
-
-
-def _mlp_data(config: Any) -> Dataset:
-    """The quick path's standardised digits (fixed split), or the full config's set as pixel vectors.
-
-    A full config's images (MNIST, or digits when its files were missing) are
-    flattened and z-scored with one mean and std per colour channel from the
-    training split (:func:`mustknow.data.load_image_classification`).
-    """
-    if isinstance(config, FullData):
-        return load_images(config.dataset, config.n_train, standardize=True, flatten=True)
-    return _digits()
 
 
 # =========================================================================== claim 1: L1 path vs L2 path
@@ -315,7 +303,7 @@ def run_first_layer(config: FirstLayerConfig, seed: int) -> dict[str, Any]:
     Quick configs train on digits (64 standardised pixels); a
     :class:`FullFirstLayerConfig` on its own data set (MNIST: 784 pixels).
     """
-    data = _mlp_data(config)
+    data = mlp_data(config)
     pixels = data.train.x.shape[1]
     base = TrainConfig(optimizer="sgd", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     arms = {
@@ -657,7 +645,7 @@ def run_dropout_net(config: DropoutNetConfig, seed: int) -> dict[str, Any]:
         metrics[f"identical_pairs_{impl}"] = pairs
         metrics[f"whole_rows_{impl}"] = whole
 
-    data = _mlp_data(config)
+    data = mlp_data(config)
     train_cfg = TrainConfig(optimizer="adam", lr=config.lr, epochs=config.epochs, batch_size=config.batch_size)
     models = {}
     for arm in ("per_sample", "shared"):

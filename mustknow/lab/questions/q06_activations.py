@@ -28,14 +28,13 @@ Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747) for ELU's
 learning speed, whose "epochs to a training loss of 0.2" needs a set that
 takes more than an epoch or two to fit (on MNIST every arm would tie at one or
 two epochs). 10000 training images each, as 784 pixels standardised with the
-training split's mean and std (:func:`mlp_data`). Timing (claim 4) and Leaky
+training split's mean and std (:func:`~mustknow.lab.questions._images.mlp_data`). Timing (claim 4) and Leaky
 ReLU's alpha (claim 7) use no data and stay as they are. Without the files the
 full configs name ``"digits"`` and use the quick profile's digits split.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import math
 import random
@@ -50,13 +49,13 @@ import torch
 import torch.nn.functional as torch_F
 
 from ... import functional as MF
-from ...data import Dataset, load_dataset
+from ...data import load_dataset
 from ...nn import block_activations, make_mlp
 from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, evaluate, fit, seed_everything
 from ..figures import pyplot, save_figure, series_mean
-from ._images import FullData, data_fields, data_note, load_images
+from ._images import FullData, data_fields, data_note, mlp_data
 
 __all__ = ["QUESTION"]
 
@@ -76,30 +75,6 @@ def _digits():
 #: subset of the 48000 left after the validation split, so that a trial of the
 #: heaviest claim (30 layers, 60 epochs) stays within minutes on one CPU thread.
 FULL_N_TRAIN = 10000
-
-def mlp_data(config: Any) -> Dataset:
-    """The data of one trial, as standardised feature vectors for an MLP.
-
-    Quick configs, and full configs that name ``"digits"``, get
-    ``load_dataset("digits", seed=0)``: 64 pixels z-scored one by one with the
-    training split's statistics. A full config naming a public set gets
-    ``config.n_train`` of its training images (split seed 0, so every seed
-    sees the same data) as ``C*H*W`` pixels z-scored per colour channel with
-    the training split's statistics (see
-    :func:`~mustknow.data.load_image_classification`).
-
-    Raises:
-        TypeError: ``config`` is not a dataclass instance.
-        ValueError, FileNotFoundError: from
-            :func:`~mustknow.data.load_image_classification` (``n_train`` out
-            of range, files missing or malformed).
-    """
-    if not dataclasses.is_dataclass(config) or isinstance(config, type):
-        raise TypeError(f"config must be a dataclass instance; got {type(config).__name__}")
-    if not isinstance(config, FullData) or config.dataset == "digits":
-        return _digits()
-    return load_images(config.dataset, config.n_train, standardize=True, flatten=True)
-
 
 def _mlp(activation: str, depth: int, width: int, init: str, norm: str = "none",
          inputs: int = 64) -> torch.nn.Module:

@@ -24,7 +24,7 @@ comparisons are paired by seed.
 The full profile runs claims 1 and 2 on Fashion-MNIST (Xiao, Rasul & Vollgraf
 2017, arXiv:1708.07747) where its files are there: 10000 (gradients) and 20000
 (degradation) training images as 784 standardised pixels, loaded as question
-6 loads MNIST (:func:`~mustknow.lab.questions.q06_activations.mlp_data`).
+6 loads MNIST (:func:`~mustknow.lab.questions._images.mlp_data`).
 Fashion-MNIST rather than MNIST because it is harder to fit, so a few hundred
 steps do not take every depth to a near-zero training loss and a gap between
 depths has room to show; rather than CIFAR-10 because these claims are tested
@@ -52,8 +52,7 @@ from .. import stats
 from ..claims import Claim, Question, Result, Verdict
 from ..train import TrainConfig, fit, predict_logits, recalibrate_batch_norm, seed_everything
 from ..figures import pyplot, save_figure
-from ._images import FullData, data_fields, data_note
-from .q06_activations import mlp_data
+from ._images import FullData, data_fields, data_note, mlp_data
 
 __all__ = ["QUESTION"]
 

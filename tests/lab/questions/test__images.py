@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+import torch
+
 import pytest
 
 from mustknow.data import vision
@@ -56,3 +58,25 @@ def test_data_note_and_title():
     assert "digits because the public set's files were not there" in en and "文件不存在" in zh
     with pytest.raises(ValueError, match="dataset='svhn' must be one of 'digits', 'mnist'"):
         _images.data_note([{"config": {"dataset": "svhn"}}])
+
+
+@dataclass(frozen=True)
+class _Quick:
+    width: int = 4
+
+
+@dataclass(frozen=True)
+class _FullQuick(_images.FullData, _Quick):
+    pass
+
+
+def test_mlp_data_standardises_public_images_per_channel_and_keeps_digits_for_digits(image_data_root):
+    data = _images.mlp_data(_FullQuick(dataset="mnist", n_train=100))
+    assert data.name == "mnist" and tuple(data.train.x.shape) == (100, 784) and data.test.x.shape[1] == 784
+    assert abs(float(data.train.x.mean())) < 1e-4 and float(data.train.x.std(unbiased=False)) == pytest.approx(1.0)
+    assert data.mean.shape == data.std.shape == (1, 1, 1)
+    digits = _images.mlp_data(_FullQuick(dataset="digits"))
+    quick = _images.mlp_data(_Quick())
+    assert torch.equal(digits.train.x, quick.train.x) and quick.train.x.shape[1] == 64
+    with pytest.raises(TypeError, match="config must be a dataclass instance"):
+        _images.mlp_data({"dataset": "mnist"})

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mustknow.lab.claims import PROFILES, Claim, Question
+from mustknow.lab.questions import _images
 from mustknow.lab.questions import q04_l1_l2_dropout as q
 
 CLAIMS = {c.id: c for c in q.QUESTION.claims}
@@ -304,11 +305,11 @@ def test_full_configs_ask_for_mnist_when_its_files_are_there_else_digits(image_d
 
 
 def test_full_data_is_mnist_pixels_standardised_per_channel(image_data_root):
-    ds = q._mlp_data(q.FullFirstLayerConfig(dataset="mnist", n_train=100))
+    ds = _images.mlp_data(q.FullFirstLayerConfig(dataset="mnist", n_train=100))
     assert ds.name == "mnist" and tuple(ds.train.x.shape) == (100, 784)
     assert float(ds.train.x.mean()) == pytest.approx(0.0, abs=1e-5)
     assert float(ds.train.x.std(unbiased=False)) == pytest.approx(1.0, abs=1e-4)
-    assert q._mlp_data(q.FirstLayerConfig()).train.x.shape[1] == 64  # quick: the standardised digits
+    assert _images.mlp_data(q.FirstLayerConfig()).train.x.shape[1] == 64  # quick: the standardised digits
 
 
 def test_full_configs_run_end_to_end_on_small_mnist_and_verdicts_name_it(image_data_root):

@@ -399,20 +399,7 @@ def test_full_config_runs_end_to_end_on_small_public_sets(cid, image_data_root):
     assert all(math.isfinite(v) for values in out["series"].values() for v in values)
 
 
-def test_mlp_data_standardises_public_images_per_channel_and_keeps_digits_for_digits(image_data_root):
-    cfg = q.FullTrainingConfig(dataset="mnist", n_train=100)
-    data = q.mlp_data(cfg)
-    assert data.name == "mnist" and tuple(data.train.x.shape) == (100, 784) and data.test.x.shape[1] == 784
-    assert abs(float(data.train.x.mean())) < 1e-4 and float(data.train.x.std(unbiased=False)) == pytest.approx(1.0)
-    assert data.mean.shape == data.std.shape == (1, 1, 1)
-    digits = q.mlp_data(q.FullTrainingConfig(dataset="digits"))
-    quick = q.mlp_data(q.TrainingConfig())
-    assert torch.equal(digits.train.x, quick.train.x) and quick.train.x.shape[1] == 64
-
-
-def test_mlp_data_and_full_configs_reject_bad_input():
-    with pytest.raises(TypeError, match="config must be a dataclass instance"):
-        q.mlp_data({"dataset": "mnist"})
+def test_full_configs_reject_an_unknown_data_set():
     with pytest.raises(ValueError, match="dataset='imagenet' must be one of 'digits', 'mnist'"):
         q.FullTrainingConfig(dataset="imagenet", n_train=100)
 
