@@ -308,7 +308,7 @@ def save_image_set(name: str, root: str | Path, train: Split, test: Split, compr
     Raises:
         ValueError: unknown ``name`` or ``cifar_format``; images or labels of
             the wrong shape, dtype or range.
-        TypeError: ``train`` or ``test`` not a Split.
+        TypeError: ``train`` or ``test`` not a Split; ``compress`` not a bool.
 
     Example:
         >>> import tempfile
@@ -321,6 +321,8 @@ def save_image_set(name: str, root: str | Path, train: Split, test: Split, compr
     """
     check_choice(name, "name", VISION_DATASETS)
     check_choice(cifar_format, "cifar_format", ("python", "binary"))
+    if not isinstance(compress, bool):
+        raise TypeError(f"compress must be a bool; got {type(compress).__name__} {compress!r}")
     channels = 1 if name in _IDX_FOLDER else 3
     parts = {True: _to_bytes(train, name, "train", channels), False: _to_bytes(test, name, "test", channels)}
     root = Path(root).expanduser()

@@ -711,28 +711,27 @@ def _recalibrate_in_chunks(model: nn.Module, norms: list[nn.Module], x: torch.Te
             h.remove()
     for layer in order:
         layer.reset_running_stats()  # the probe pass above touched them
-    n = 0
     counts: dict[nn.Module, int] = {}
     for layer in order:
         total = sq = None
+        count = 0
 
         def grab(module, args):
-            nonlocal total, sq, n
+            nonlocal total, sq, count
             h = args[0].double()
             dims = [d for d in range(h.dim()) if d != 1]  # every axis but the channels
             total = h.sum(dims) if total is None else total + h.sum(dims)
             sq = h.square().sum(dims) if sq is None else sq + h.square().sum(dims)
-            n = h.numel() // h.shape[1]
+            count += h.numel() // h.shape[1]
             raise _Stop
 
         hook = layer.register_forward_pre_hook(grab)
-        count = 0
         try:
             for start in range(0, len(x), batch_size):
                 try:
                     model(x[start:start + batch_size])
                 except _Stop:
-                    count += n
+                    pass
         finally:
             hook.remove()
         counts[layer] = count

@@ -184,6 +184,7 @@ def test_malformed_files_are_rejected_with_the_reason(tmp_path):
         (lambda: save_image_set("mnist", ".", Split(torch.zeros(1, 1, 28, 28), torch.zeros(1, dtype=torch.long)),
                                 None), TypeError, "test must be a Split"),
         (lambda: save_image_set("cifar10", ".", None, None, cifar_format="zip"), ValueError, "cifar_format"),
+        (lambda: save_image_set("mnist", ".", None, None, compress=1), TypeError, "compress must be a bool; got int 1"),
         (lambda: available_image_dataset("svhn"), ValueError, "name='svhn' must be one of 'digits', 'mnist'"),
         (lambda: load_image_classification("svhn"), ValueError, "name='svhn' must be one of 'digits', 'mnist'"),
         (lambda: load_image_classification("digits", val_fraction=1.0), ValueError, "val_fraction"),
